@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, OpenAPIObject } from '@nestjs/swagger';
+import { MikroORM, RequestContext as OrmRequestContext } from '@mikro-orm/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module';
+import { EnvironmentVariables } from './config/env.validation';
+import { RequestContext } from './common/request-context';
+import { createValidationPipe } from './common/validation';
+import { sendProblem, toProblem } from './common/problem.filter';
+import { UserRole } from './identity/user-role.enum';
+
+export const API_PREFIX = 'api/v1';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('OMS — Order Management Service')
+    .setDescription(
+      'Everything that happens to an order after it is placed: the audit trail, staff and customer notes, ' +
+        'warehouse fulfillment and inventory reservations. Log in with `POST /api/v1/auth/login`, then press ' +
+        '**Authorize** and paste the `accessToken`. Errors are `application/problem+json` (RFC 9457).',
+    )
+    .setVersion('1.0.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addServer('/')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey: string, methodKey: string) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}
+
+/** Creates the Nest application with every cross-cutting concern wired; does not listen. */
+export async function createApp(env: EnvironmentVariables): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = request.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(PinoLogger));
+  app.enableShutdownHooks();
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const orm = app.get(MikroORM);
+  // Runs after body parsing and right before Nest's handler (guards, interceptors, controller), so
+  // everything below sees the request context and its own EntityManager fork.
+  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    const userAgent = request.headers['user-agent'];
+    OrmRequestContext.create(orm.em, () =>
+      RequestContext.run(
+        {
+          requestId: request.id,
+          ip: request.ip,
+          userAgent: typeof userAgent === 'string' ? userAgent : undefined,
+        },
+        () => done(),
+      ),
+    );
+  });
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    reply.header('X-Request-Id', request.id);
+    done(null, payload);
+  });
+  // Errors Fastify raises before Nest sees the request (body too large, bad JSON) as problem+json.
+  fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    sendProblem(reply, request, toProblem(error));
+  });
+
+  if (env.DOCS_ENABLED) {
+    const document = buildOpenApiDocument(app);
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs-json',
+      customSiteTitle: 'OMS API',
+      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: true },
+    });
+  }
+  return app;
+}
+
+export const DEMO_ROLES = [UserRole.ADMIN, UserRole.SUPPORT, UserRole.WAREHOUSE, UserRole.CUSTOMER];

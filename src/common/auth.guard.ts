@@ -1,0 +1,45 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
+import { Actor, IS_PUBLIC_KEY, ROLES_KEY } from './decorators';
+import { DomainError, ForbiddenError } from './errors';
+import { RequestContext } from './request-context';
+import { UserRole } from '../identity/user-role.enum';
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'A valid bearer token is required') {
+    super(401, 'UNAUTHORIZED', message);
+  }
+}
+
+/**
+ * The one global guard: every route needs a valid JWT unless @Public(); @Roles(...) metadata is
+ * checked here too. Missing/invalid/expired/forged token → 401, wrong role → 403.
+ */
+@Injectable()
+export class AuthGuard extends PassportAuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    await super.canActivate(context);
+    const actor = context.switchToHttp().getRequest<{ user: Actor }>().user;
+    RequestContext.setActor(actor.id, actor.role);
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets) ?? [];
+    if (roles.length > 0 && !roles.includes(actor.role)) {
+      throw new ForbiddenError(`This needs one of the roles: ${roles.join(', ')}`);
+    }
+    return true;
+  }
+
+  override handleRequest<T>(error: unknown, user: T, info: unknown): T {
+    if (error || !user) {
+      const expired = (info as { name?: string } | undefined)?.name === 'TokenExpiredError';
+      throw new UnauthorizedError(expired ? 'The token has expired' : 'A valid bearer token is required');
+    }
+    return user;
+  }
+}

@@ -1,0 +1,36 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { UserRole } from '../identity/user-role.enum';
+import { ProblemResponse } from './openapi';
+
+export const IS_PUBLIC_KEY = 'oms:isPublic';
+export const ROLES_KEY = 'oms:roles';
+
+/** No token needed (login, health, docs). */
+export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
+
+/**
+ * Who may call the route. No roles listed = any authenticated user. Also documents bearer auth
+ * and the 401/403 answers in OpenAPI.
+ */
+export function Roles(...roles: UserRole[]) {
+  const who = roles.length ? roles.join(', ') : 'any authenticated user';
+  return applyDecorators(
+    SetMetadata(ROLES_KEY, roles),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token', type: ProblemResponse }),
+    ApiForbiddenResponse({ description: `The token's role may not call this (roles: ${who})`, type: ProblemResponse }),
+    ApiTooManyRequestsResponse({ description: 'Rate limit exceeded; see Retry-After', type: ProblemResponse }),
+  );
+}
+
+/** The authenticated caller, as the auth guard left it. */
+export interface Actor {
+  id: string;
+  email: string;
+  role: UserRole;
+}
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
+  return ctx.switchToHttp().getRequest<{ user: Actor }>().user;
+});

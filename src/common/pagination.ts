@@ -1,0 +1,79 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { BadRequestError } from './errors';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** `?page=1&pageSize=20&sort=-createdAt`, shared by every list endpoint. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, example: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  pageSize: number = 20;
+
+  @ApiPropertyOptional({
+    description: 'Comma-separated fields, `-` for descending; only the fields the endpoint documents',
+    example: '-createdAt',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^-?[A-Za-z]+(,-?[A-Za-z]+)*$/, { message: 'must be comma-separated field names, each optionally prefixed by -' })
+  sort?: string;
+}
+
+export interface PageMeta {
+  page: number;
+  pageSize: number;
+  total: number;
+  totalPages: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  meta: PageMeta;
+}
+
+export function toPage<T>(data: T[], total: number, query: Pick<PageQueryDto, 'page' | 'pageSize'>): Page<T> {
+  return {
+    data,
+    meta: { page: query.page, pageSize: query.pageSize, total, totalPages: Math.ceil(total / query.pageSize) },
+  };
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+/**
+ * Parses `sort` against the endpoint's whitelist (API field → entity property). Unknown fields → 400.
+ * Returns an ordered list usable as a MikroORM `orderBy` array; `fallback` applies when sort is absent.
+ */
+export function parseSort(
+  sort: string | undefined,
+  allowed: Record<string, string>,
+  fallback: string,
+): Array<Record<string, SortDirection>> {
+  const fields = (sort ?? fallback).split(',').filter(Boolean);
+  const unknown = fields.map((f) => f.replace(/^-/, '')).filter((f) => !(f in allowed));
+  if (unknown.length > 0) {
+    throw new BadRequestError(`Cannot sort by ${unknown.join(', ')}`, [
+      { field: 'sort', message: `allowed fields: ${Object.keys(allowed).join(', ')}` },
+    ]);
+  }
+  return fields.map((f) => ({ [allowed[f.replace(/^-/, '')]]: f.startsWith('-') ? 'desc' : 'asc' }));
+}
+
+export function offsetOf(query: Pick<PageQueryDto, 'page' | 'pageSize'>): number {
+  return (query.page - 1) * query.pageSize;
+}

@@ -1,0 +1,205 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  CheckConstraintViolationException,
+  ConnectionException,
+  DeadlockException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotFoundError as OrmNotFoundError,
+  NotNullConstraintViolationException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+  DriverException,
+} from '@mikro-orm/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from './errors';
+import { RequestContext } from './request-context';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  [extra: string]: unknown;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const TITLE_BY_STATUS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const PG_QUERY_CANCELED = '57014';
+const PG_LOCK_NOT_AVAILABLE = '55P03';
+const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const NODE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+export function problem(status: number, detail: string, code?: string, extra: Record<string, unknown> = {}): Problem {
+  const resolvedCode = code ?? CODE_BY_STATUS[status] ?? 'ERROR';
+  return {
+    type: `urn:oms:problem:${resolvedCode.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLE_BY_STATUS[status] ?? 'Error',
+    status,
+    detail,
+    code: resolvedCode,
+    ...extra,
+  };
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const err = error as { code?: string; message?: string };
+  if (error instanceof ConnectionException) return true;
+  if (err?.code && (PG_CONNECTION_CODES.has(err.code) || NODE_CONNECTION_CODES.has(err.code))) return true;
+  const message = String(err?.message ?? '');
+  return (
+    /Connection terminated|connection to the server|Knex: Timeout acquiring a connection|terminating connection/i.test(
+      message,
+    ) || /ECONNREFUSED|ECONNRESET/.test(message)
+  );
+}
+
+/** Maps any thrown value to an RFC 9457 problem. */
+export function toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
+  if (exception instanceof DomainError) {
+    const headers: Record<string, string> = {};
+    if (exception.status === 429 && typeof exception.extra.retryAfter === 'number') {
+      headers['Retry-After'] = String(exception.extra.retryAfter);
+    }
+    return { problem: problem(exception.status, exception.message, exception.code, exception.extra), headers };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const detail =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message ?? []).join('; ')
+          : String((response as { message?: unknown }).message ?? exception.message);
+    return { problem: problem(status, detail) };
+  }
+  if (exception instanceof OrmNotFoundError) {
+    return { problem: problem(404, 'The requested resource was not found', 'NOT_FOUND') };
+  }
+  if (exception instanceof OptimisticLockError) {
+    return {
+      problem: problem(409, 'The resource was changed by someone else; reload it and try again', 'CONFLICT'),
+    };
+  }
+  if (exception instanceof UniqueConstraintViolationException) {
+    const constraint = (exception as unknown as { constraint?: string }).constraint;
+    return {
+      problem: problem(409, 'A resource with the same unique value already exists', 'CONFLICT', {
+        ...(constraint ? { constraint } : {}),
+      }),
+    };
+  }
+  if (exception instanceof ForeignKeyConstraintViolationException) {
+    return { problem: problem(409, 'The request refers to a resource that does not exist or is still in use', 'CONFLICT') };
+  }
+  if (exception instanceof CheckConstraintViolationException || exception instanceof NotNullConstraintViolationException) {
+    return { problem: problem(400, 'The request violates a data rule', 'VALIDATION_FAILED') };
+  }
+  if (exception instanceof DeadlockException) {
+    return { problem: problem(409, 'The request conflicted with a concurrent change; try again', 'CONFLICT') };
+  }
+  const code = (exception as { code?: string })?.code;
+  if (exception instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) {
+    return {
+      problem: problem(503, 'The resource is busy; try again shortly', 'LOCK_TIMEOUT'),
+      headers: { 'Retry-After': '1' },
+    };
+  }
+  if (code === PG_QUERY_CANCELED) {
+    return {
+      problem: problem(503, 'The database took too long to answer; try again shortly', 'DATABASE_TIMEOUT'),
+      headers: { 'Retry-After': '1' },
+    };
+  }
+  if (isConnectionFailure(exception) || (exception instanceof DriverException && isConnectionFailure(exception))) {
+    return {
+      problem: problem(503, 'The database is unavailable; try again shortly', 'SERVICE_UNAVAILABLE'),
+      headers: { 'Retry-After': '5' },
+    };
+  }
+  // Fastify's own errors (body too large, bad JSON, wrong content type) carry a statusCode.
+  const fastifyStatus = (exception as { statusCode?: number })?.statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    const fastifyCode = (exception as { code?: string }).code;
+    const detail =
+      fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'The request body is too large'
+        : fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'Unsupported content type; send application/json'
+          : fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+            ? 'The JSON body is empty'
+            : fastifyStatus === 400
+              ? 'The request body is not valid JSON'
+              : String((exception as Error).message);
+    return { problem: problem(fastifyStatus, detail) };
+  }
+  return { problem: problem(500, 'An unexpected error occurred', 'INTERNAL_ERROR') };
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  result: { problem: Problem; headers?: Record<string, string> },
+): void {
+  const requestId = RequestContext.current()?.requestId ?? (request.id as string);
+  const body: Problem = { ...result.problem, instance: request.url.split('?')[0], requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+  reply.header('X-Request-Id', requestId);
+  reply.status(body.status).type('application/problem+json').send(body);
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const result = toProblem(exception);
+    if (result.problem.status >= 500) {
+      this.logger.error(
+        { err: exception, requestId: RequestContext.current()?.requestId },
+        `${request.method} ${request.url} failed: ${(exception as Error)?.message ?? exception}`,
+      );
+    }
+    if (result.problem.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('Retry-After')) {
+      reply.header('Retry-After', '60');
+    }
+    sendProblem(reply, request, result);
+  }
+}

@@ -1,0 +1,24 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import type { FastifyRequest } from 'fastify';
+import { runInTransaction } from './unit-of-work';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * DESIGN.md §2: a mutating request runs in one transaction, flushed once and committed when the
+ * handler returns, rolled back when anything throws; deadlocks and serialization failures are
+ * retried. Reads run on the request's own EntityManager fork without a transaction.
+ */
+@Injectable()
+export class UnitOfWorkInterceptor implements NestInterceptor {
+  constructor(private readonly em: EntityManager) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!MUTATING.has(request.method)) return next.handle();
+    return from(runInTransaction(this.em, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { MikroORM, RequestContext as OrmRequestContext } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { RequestContext } from './request-context';
+
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+export const MAX_TRANSACTION_ATTEMPTS = 3;
+
+export function isRetryableTransactionError(error: unknown): boolean {
+  const err = error as { code?: string; name?: string };
+  return (
+    (err?.code !== undefined && RETRYABLE_SQLSTATES.has(err.code)) ||
+    err?.name === 'DeadlockException' ||
+    (error as { constructor?: { name?: string } })?.constructor?.name === 'DeadlockException'
+  );
+}
+
+/**
+ * Runs `work` in one transaction (flushed once at the end, rolled back on any error), retrying a
+ * serialization failure or deadlock a bounded number of times. `work` must be safe to run again.
+ */
+export async function runInTransaction<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await em.transactional(() => work());
+    } catch (error) {
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+/**
+ * The unit of work for code that runs outside an HTTP request: jobs and CLI commands get the same
+ * fork + transaction + retry as a request, and a request context with no actor (the system).
+ */
+@Injectable()
+export class UnitOfWork {
+  private readonly logger = new Logger(UnitOfWork.name);
+
+  constructor(private readonly orm: MikroORM) {}
+
+  run<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork() as EntityManager;
+    return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () =>
+      OrmRequestContext.create(em, () => runInTransaction(em, () => work(em))),
+    );
+  }
+
+  /** A fork and request context without a transaction, for read-only work. */
+  read<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork() as EntityManager;
+    return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () => OrmRequestContext.create(em, () => work(em)));
+  }
+
+  get logContext(): Logger {
+    return this.logger;
+  }
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { ENTITIES } from './entities';
+
+export interface OrmConfigOptions {
+  databaseUrl?: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  debug?: boolean;
+}
+
+/** One MikroORM configuration for the app, the CLI, tests and benchmarks. */
+export function createOrmConfig(options: OrmConfigOptions = {}) {
+  const statementTimeout = options.statementTimeoutMs ?? Number(process.env.DB_STATEMENT_TIMEOUT_MS ?? 15000);
+  const lockTimeout = options.lockTimeoutMs ?? Number(process.env.DB_LOCK_TIMEOUT_MS ?? 5000);
+  return defineConfig({
+    clientUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    forceUtcTimezone: true,
+    debug: options.debug ?? false,
+    allowGlobalContext: false,
+    implicitTransactions: false,
+    pool: {
+      min: 0,
+      max: options.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10),
+      afterCreate: (connection: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+        connection.query(
+          `set statement_timeout = ${Math.trunc(statementTimeout)}; set lock_timeout = ${Math.trunc(lockTimeout)}; set idle_in_transaction_session_timeout = 60000`,
+          (err) => done(err, connection),
+        );
+      },
+    },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: join(__dirname, 'migrations'),
+      pathTs: join(__dirname, '..', '..', 'src', 'database', 'migrations'),
+      glob: '!(*.d).{js,ts}',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  });
+}
+
+export default createOrmConfig();

@@ -1,0 +1,66 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { UnitOfWork } from '../../common/unit-of-work';
+import { UsersService } from '../../identity/users.service';
+import { UserRole } from '../../identity/user-role.enum';
+import { ProductVariant } from '../../catalog/product-variant.entity';
+import { StockLocation } from '../../catalog/stock-location.entity';
+import { StockLevel } from '../../catalog/stock-level.entity';
+
+export interface DemoCredentials {
+  role: UserRole;
+  email: string;
+  password: string;
+}
+
+export const DEMO_USERS: (DemoCredentials & { fullName: string })[] = [
+  { role: UserRole.ADMIN, email: 'admin@oms.local', password: 'admin-password-123', fullName: 'Ada Admin' },
+  { role: UserRole.SUPPORT, email: 'support@oms.local', password: 'support-password-123', fullName: 'Sam Support' },
+  {
+    role: UserRole.WAREHOUSE,
+    email: 'warehouse@oms.local',
+    password: 'warehouse-password-123',
+    fullName: 'Wes Warehouse',
+  },
+  {
+    role: UserRole.CUSTOMER,
+    email: 'customer@oms.local',
+    password: 'customer-password-123',
+    fullName: 'Casey Customer',
+  },
+];
+
+const VARIANTS: [string, string][] = [
+  ['TSHIRT-BLK-M', 'T-shirt, black, M'],
+  ['TSHIRT-BLK-L', 'T-shirt, black, L'],
+  ['HOODIE-GRY-M', 'Hoodie, grey, M'],
+  ['MUG-WHT-350', 'Mug, white, 350 ml'],
+  ['CAP-NAVY', 'Cap, navy'],
+  ['SOCKS-3PK', 'Socks, 3-pack'],
+];
+
+/**
+ * Demo data for the zero-setup start: a user per role, variants, two stock locations with stock.
+ * Idempotent: does nothing when the demo admin exists already.
+ */
+export async function seedDemoData(app: INestApplication): Promise<DemoCredentials[]> {
+  const logger = new Logger('DemoData');
+  const uow = app.get(UnitOfWork);
+  const users = app.get(UsersService);
+  const credentials = DEMO_USERS.map(({ role, email, password }) => ({ role, email, password }));
+  const alreadySeeded = await uow.read('demo-check', async () => (await users.findByEmail(DEMO_USERS[0].email)) !== null);
+  if (alreadySeeded) return credentials;
+
+  await uow.run('demo-seed', async (em) => {
+    for (const user of DEMO_USERS) await users.ensure(user.email, user.password, user.fullName, user.role);
+    const locations = [new StockLocation('WH-A', 'Main warehouse'), new StockLocation('WH-B', 'Overflow warehouse')];
+    em.persist(locations);
+    VARIANTS.forEach(([sku, name], index) => {
+      const variant = new ProductVariant(sku, name);
+      em.persist(variant);
+      em.persist(new StockLevel(variant, locations[0], 20 + index * 5));
+      em.persist(new StockLevel(variant, locations[1], index % 2 === 0 ? 10 : 0));
+    });
+  });
+  logger.log('Seeded demo users, variants, stock locations and stock');
+  return credentials;
+}

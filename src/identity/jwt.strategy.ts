@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../config/app-config';
+import { Actor } from '../common/decorators';
+import { UsersService } from './users.service';
+import type { JwtPayload } from './auth.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    private readonly users: UsersService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.get('JWT_SECRET'),
+      algorithms: ['HS256'],
+      ignoreExpiration: false,
+    });
+  }
+
+  /** The token is only as good as the user behind it: a disabled or deleted user is refused. */
+  async validate(payload: JwtPayload): Promise<Actor | false> {
+    if (typeof payload?.sub !== 'string' || !UUID.test(payload.sub)) return false;
+    const user = await this.users.findActive(payload.sub);
+    if (!user) return false;
+    return { id: user.id, email: user.email, role: user.role };
+  }
+}

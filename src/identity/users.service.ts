@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { FilterQuery } from '@mikro-orm/core';
+import { ConflictError, NotFoundError } from '../common/errors';
+import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { PasswordHasher } from './password-hasher';
+import { User } from './user.entity';
+import { UserRole } from './user-role.enum';
+import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
+
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    fullName: user.fullName,
+    role: user.role,
+    isActive: user.isActive,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+const SORTABLE = { createdAt: 'createdAt', email: 'email', fullName: 'fullName', role: 'role' };
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async create(dto: CreateUserDto): Promise<User> {
+    const email = dto.email.trim().toLowerCase();
+    if (await this.findByEmail(email)) {
+      throw new ConflictError(`A user with email ${email} already exists`);
+    }
+    const user = new User(email, await this.hasher.hash(dto.password), dto.fullName, dto.role);
+    this.em.persist(user);
+    return user;
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.em.findOne(User, { id });
+    if (!user) throw new NotFoundError('User', id);
+    return user;
+  }
+
+  /** An active user with one of the roles, or null. */
+  findActive(id: string, roles?: readonly UserRole[]): Promise<User | null> {
+    return this.em.findOne(User, { id, isActive: true, ...(roles ? { role: { $in: [...roles] } } : {}) });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.em.findOne(User, { email: email.trim().toLowerCase() });
+  }
+
+  async list(query: ListUsersQueryDto): Promise<Page<User>> {
+    const where: FilterQuery<User> = {};
+    if (query.role) where.role = query.role;
+    if (query.isActive !== undefined) where.isActive = query.isActive;
+    const [users, total] = await this.em.findAndCount(User, where, {
+      orderBy: [...parseSort(query.sort, SORTABLE, '-createdAt'), { id: 'asc' }],
+      limit: query.pageSize,
+      offset: offsetOf(query),
+    });
+    return toPage(users, total, query);
+  }
+
+  async update(id: string, dto: UpdateUserDto): Promise<User> {
+    const user = await this.get(id);
+    if (dto.fullName !== undefined) user.fullName = dto.fullName;
+    if (dto.role !== undefined) user.role = dto.role;
+    if (dto.isActive !== undefined) user.isActive = dto.isActive;
+    if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
+    return user;
+  }
+
+  /** Creates the user if no user has that email; used for the first admin of a deployment. */
+  async ensure(email: string, password: string, fullName: string, role: UserRole): Promise<{ user: User; created: boolean }> {
+    const existing = await this.findByEmail(email);
+    if (existing) return { user: existing, created: false };
+    const user = new User(email, await this.hasher.hash(password), fullName, role);
+    this.em.persist(user);
+    return { user, created: true };
+  }
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigurationError, validateEnvironment } from './config/env.validation';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+
+const DATA_DIR = join(process.cwd(), '.data');
+
+/** A JWT secret for the zero-setup start, generated once and kept beside the embedded database. */
+function demoJwtSecret(): string {
+  const file = join(DATA_DIR, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(DATA_DIR, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  if (existsSync('.env')) process.loadEnvFile('.env');
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!process.env.DATABASE_URL) {
+    // Zero-setup start: a real PostgreSQL from npm packages, data under ./.data, demo data.
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(DATA_DIR, 'postgres'),
+      port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+      database: 'oms',
+      log: (message) => process.stderr.write(`embedded-postgres: ${message}\n`),
+    });
+    process.env.DATABASE_URL = embedded.url;
+    process.env.SEED_DEMO_DATA ??= 'true';
+    process.env.JWT_SECRET ??= demoJwtSecret();
+  }
+
+  let env;
+  try {
+    env = validateEnvironment(process.env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      console.error(error.message);
+      await embedded?.stop();
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  // Imported only now: the modules read their settings when they are loaded.
+  const { createApp, API_PREFIX } = require('./bootstrap') as typeof import('./bootstrap');
+  const { prepareDatabase } = require('./database/prepare') as typeof import('./database/prepare');
+  const app = await createApp(env);
+  const stopEmbedded = async () => {
+    await embedded?.stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => void app.close().finally(stopEmbedded));
+  process.once('SIGTERM', () => void app.close().finally(stopEmbedded));
+
+  const { demo } = await prepareDatabase(app, env);
+  await app.listen({ port: env.PORT, host: '0.0.0.0' });
+
+  const base = `http://localhost:${env.PORT}`;
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  if (demo) {
+    const lines = demo.map((c) => `    ${c.role.padEnd(9)} ${c.email} / ${c.password}`).join('\n');
+    console.log(`Demo users (log in with POST ${base}/${API_PREFIX}/auth/login):\n${lines}`);
+  }
+  console.log(
+    `OMS ready in ${seconds}s — API ${base}/${API_PREFIX}  Swagger UI ${base}/docs  health ${base}/health/ready` +
+      (embedded ? '  (embedded PostgreSQL, demo data)' : ''),
+  );
+}
+
+main().catch((error) => {
+  console.error(`OMS failed to start: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+export enum ReleaseReason {
+  RELEASED = 'released',
+  EXPIRED = 'expired',
+  CANCELLED = 'cancelled',
+  FULFILLED = 'fulfilled',
+}
