@@ -39,7 +39,11 @@ const isLoginRoute = (handler: object) => Reflect.getMetadata(LOGIN_THROTTLE_KEY
           customProps: () => ({ requestId: RequestContext.current()?.requestId }),
           redact: ['req.headers.authorization', 'req.headers.cookie'],
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
           },
         },
       }),

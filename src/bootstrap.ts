@@ -48,6 +48,7 @@ export async function createApp(env: EnvironmentVariables): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    logger: env.LOG_LEVEL === 'silent' ? false : undefined,
   });
   app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
@@ -58,19 +59,22 @@ export async function createApp(env: EnvironmentVariables): Promise<NestFastifyA
   const orm = app.get(MikroORM);
   // Runs after body parsing and right before Nest's handler (guards, interceptors, controller), so
   // everything below sees the request context and its own EntityManager fork.
-  fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    const userAgent = request.headers['user-agent'];
-    OrmRequestContext.create(orm.em, () =>
-      RequestContext.run(
-        {
-          requestId: request.id,
-          ip: request.ip,
-          userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-        },
-        () => done(),
-      ),
-    );
-  });
+  fastify.addHook(
+    'preHandler',
+    (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      const userAgent = request.headers['user-agent'];
+      OrmRequestContext.create(orm.em, () =>
+        RequestContext.run(
+          {
+            requestId: request.id,
+            ip: request.ip,
+            userAgent: typeof userAgent === 'string' ? userAgent : undefined,
+          },
+          () => done(),
+        ),
+      );
+    },
+  );
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     reply.header('X-Request-Id', request.id);
     done(null, payload);

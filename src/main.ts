@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './config/env.validation';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 
-const DATA_DIR = join(process.cwd(), '.data');
+const DATA_DIR = process.env.OMS_DATA_DIR ?? join(process.cwd(), '.data');
 
 /** A JWT secret for the zero-setup start, generated once and kept beside the embedded database. */
 function demoJwtSecret(): string {

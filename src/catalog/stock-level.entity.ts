@@ -13,7 +13,10 @@ import { StockLocation } from './stock-location.entity';
 @Index({ name: 'stock_levels_stock_location_id_index', properties: ['stockLocation'] })
 @Check({ name: 'stock_levels_quantity_on_hand_check', expression: 'quantity_on_hand >= 0' })
 @Check({ name: 'stock_levels_quantity_reserved_check', expression: 'quantity_reserved >= 0' })
-@Check({ name: 'stock_levels_reserved_within_on_hand_check', expression: 'quantity_reserved <= quantity_on_hand' })
+@Check({
+  name: 'stock_levels_reserved_within_on_hand_check',
+  expression: 'quantity_reserved <= quantity_on_hand',
+})
 export class StockLevel extends BaseEntity {
   @ManyToOne(() => ProductVariant, { deleteRule: 'restrict' })
   productVariant: ProductVariant;

@@ -1,5 +1,10 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { UserRole } from '../identity/user-role.enum';
 import { ProblemResponse } from './openapi';
 
@@ -19,8 +24,14 @@ export function Roles(...roles: UserRole[]) {
     SetMetadata(ROLES_KEY, roles),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token', type: ProblemResponse }),
-    ApiForbiddenResponse({ description: `The token's role may not call this (roles: ${who})`, type: ProblemResponse }),
-    ApiTooManyRequestsResponse({ description: 'Rate limit exceeded; see Retry-After', type: ProblemResponse }),
+    ApiForbiddenResponse({
+      description: `The token's role may not call this (roles: ${who})`,
+      type: ProblemResponse,
+    }),
+    ApiTooManyRequestsResponse({
+      description: 'Rate limit exceeded; see Retry-After',
+      type: ProblemResponse,
+    }),
   );
 }
 

@@ -20,7 +20,11 @@ export class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   constructor(resource: string, id?: string) {
-    super(HttpStatus.NOT_FOUND, 'NOT_FOUND', id ? `${resource} ${id} was not found` : `${resource} was not found`);
+    super(
+      HttpStatus.NOT_FOUND,
+      'NOT_FOUND',
+      id ? `${resource} ${id} was not found` : `${resource} was not found`,
+    );
   }
 }
 
@@ -47,7 +51,8 @@ export class InvalidTransitionError extends DomainError {
     super(
       HttpStatus.CONFLICT,
       'INVALID_TRANSITION',
-      `${entity} cannot go from ${from} to ${to}` + (allowed.length ? `; allowed: ${allowed.join(', ')}` : '; it is final'),
+      `${entity} cannot go from ${from} to ${to}` +
+        (allowed.length ? `; allowed: ${allowed.join(', ')}` : '; it is final'),
       { from, to, allowed: [...allowed] },
     );
   }

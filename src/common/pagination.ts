@@ -30,7 +30,9 @@ export class PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^-?[A-Za-z]+(,-?[A-Za-z]+)*$/, { message: 'must be comma-separated field names, each optionally prefixed by -' })
+  @Matches(/^-?[A-Za-z]+(,-?[A-Za-z]+)*$/, {
+    message: 'must be comma-separated field names, each optionally prefixed by -',
+  })
   sort?: string;
 }
 
@@ -49,7 +51,12 @@ export interface Page<T> {
 export function toPage<T>(data: T[], total: number, query: Pick<PageQueryDto, 'page' | 'pageSize'>): Page<T> {
   return {
     data,
-    meta: { page: query.page, pageSize: query.pageSize, total, totalPages: Math.ceil(total / query.pageSize) },
+    meta: {
+      page: query.page,
+      pageSize: query.pageSize,
+      total,
+      totalPages: Math.ceil(total / query.pageSize),
+    },
   };
 }
 

@@ -7,7 +7,14 @@ import { UnitOfWork } from './unit-of-work';
 /** Settings and the unit of work, available to every module. */
 @Global()
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment, ignoreEnvFile: false })],
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      validate: validateEnvironment,
+      ignoreEnvFile: false,
+    }),
+  ],
   providers: [AppConfig, UnitOfWork],
   exports: [AppConfig, UnitOfWork],
 })

@@ -63,7 +63,12 @@ const PG_LOCK_NOT_AVAILABLE = '55P03';
 const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 const NODE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
-export function problem(status: number, detail: string, code?: string, extra: Record<string, unknown> = {}): Problem {
+export function problem(
+  status: number,
+  detail: string,
+  code?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
   const resolvedCode = code ?? CODE_BY_STATUS[status] ?? 'ERROR';
   return {
     type: `urn:oms:problem:${resolvedCode.toLowerCase().replace(/_/g, '-')}`,
@@ -94,7 +99,10 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
     if (exception.status === 429 && typeof exception.extra.retryAfter === 'number') {
       headers['Retry-After'] = String(exception.extra.retryAfter);
     }
-    return { problem: problem(exception.status, exception.message, exception.code, exception.extra), headers };
+    return {
+      problem: problem(exception.status, exception.message, exception.code, exception.extra),
+      headers,
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -124,13 +132,24 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
     };
   }
   if (exception instanceof ForeignKeyConstraintViolationException) {
-    return { problem: problem(409, 'The request refers to a resource that does not exist or is still in use', 'CONFLICT') };
+    return {
+      problem: problem(
+        409,
+        'The request refers to a resource that does not exist or is still in use',
+        'CONFLICT',
+      ),
+    };
   }
-  if (exception instanceof CheckConstraintViolationException || exception instanceof NotNullConstraintViolationException) {
+  if (
+    exception instanceof CheckConstraintViolationException ||
+    exception instanceof NotNullConstraintViolationException
+  ) {
     return { problem: problem(400, 'The request violates a data rule', 'VALIDATION_FAILED') };
   }
   if (exception instanceof DeadlockException) {
-    return { problem: problem(409, 'The request conflicted with a concurrent change; try again', 'CONFLICT') };
+    return {
+      problem: problem(409, 'The request conflicted with a concurrent change; try again', 'CONFLICT'),
+    };
   }
   const code = (exception as { code?: string })?.code;
   if (exception instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) {
@@ -145,7 +164,10 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
       headers: { 'Retry-After': '1' },
     };
   }
-  if (isConnectionFailure(exception) || (exception instanceof DriverException && isConnectionFailure(exception))) {
+  if (
+    isConnectionFailure(exception) ||
+    (exception instanceof DriverException && isConnectionFailure(exception))
+  ) {
     return {
       problem: problem(503, 'The database is unavailable; try again shortly', 'SERVICE_UNAVAILABLE'),
       headers: { 'Retry-After': '5' },

@@ -31,7 +31,10 @@ export class RateLimitedError extends DomainError {
 }
 
 export function isLoginRoute(reflector: Reflector, context: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean>(LOGIN_THROTTLE_KEY, [context.getHandler(), context.getClass()]) === true;
+  return (
+    reflector.getAllAndOverride<boolean>(LOGIN_THROTTLE_KEY, [context.getHandler(), context.getClass()]) ===
+    true
+  );
 }
 
 /**
@@ -65,6 +68,7 @@ export class OmsThrottlerGuard extends ThrottlerGuard {
 /** Tracker of the login throttler: the client IP plus the email being tried. */
 export function loginTracker(req: Record<string, unknown>): string {
   const request = req as unknown as FastifyRequest<{ Body: { email?: unknown } }>;
-  const email = typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : '';
+  const email =
+    typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : '';
   return `login:${request.ip}:${email}`;
 }

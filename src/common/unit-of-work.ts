@@ -51,7 +51,9 @@ export class UnitOfWork {
   /** A fork and request context without a transaction, for read-only work. */
   read<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork() as EntityManager;
-    return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () => OrmRequestContext.create(em, () => work(em)));
+    return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () =>
+      OrmRequestContext.create(em, () => work(em)),
+    );
   }
 
   get logContext(): Logger {

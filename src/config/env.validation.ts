@@ -15,8 +15,11 @@ import {
 } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+  value === undefined || value === ''
+    ? undefined
+    : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase());
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /** Every setting OMS reads. `.env.example` documents each one. */
 export class EnvironmentVariables {
@@ -142,7 +145,10 @@ export class EnvironmentVariables {
   NOTIFY_TIMEOUT_MS: number = 5000;
 
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'NOTIFY_WEBHOOK_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'NOTIFY_WEBHOOK_URL must be an http(s) URL' },
+  )
   NOTIFY_WEBHOOK_URL?: string;
 
   @IsOptional()
@@ -159,7 +165,9 @@ export class ConfigurationError extends Error {}
 
 /** Validates process.env; throws one readable line naming every bad setting. */
 export function validateEnvironment(config: Record<string, unknown>): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, config, { exposeDefaultValues: true });
+  // An empty value (`ADMIN_EMAIL=` in a .env file) means unset.
+  const present = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== ''));
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   const problems = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>

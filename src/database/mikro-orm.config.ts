@@ -20,13 +20,19 @@ export function createOrmConfig(options: OrmConfigOptions = {}) {
     entities: ENTITIES,
     extensions: [Migrator],
     forceUtcTimezone: true,
+    // No file cache of entity metadata: discovery is fast, and a cache written by one process
+    // (the Jest global setup) breaks in another realm.
+    metadataCache: { enabled: false },
     debug: options.debug ?? false,
     allowGlobalContext: false,
     implicitTransactions: false,
     pool: {
       min: 0,
       max: options.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10),
-      afterCreate: (connection: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (
+        connection: { query: (sql: string, cb: (err: Error | null) => void) => void },
+        done: (err: Error | null, conn: unknown) => void,
+      ) => {
         connection.query(
           `set statement_timeout = ${Math.trunc(statementTimeout)}; set lock_timeout = ${Math.trunc(lockTimeout)}; set idle_in_transaction_session_timeout = 60000`,
           (err) => done(err, connection),

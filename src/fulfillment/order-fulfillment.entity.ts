@@ -22,7 +22,11 @@ export class OrderFulfillment extends BaseEntity {
   @Unique({ name: 'order_fulfillments_fulfillment_number_unique' })
   fulfillmentNumber: string;
 
-  @Enum({ items: () => FulfillmentStatus, nativeEnumName: 'fulfillment_status', default: FulfillmentStatus.PENDING })
+  @Enum({
+    items: () => FulfillmentStatus,
+    nativeEnumName: 'fulfillment_status',
+    default: FulfillmentStatus.PENDING,
+  })
   status: FulfillmentStatus = FulfillmentStatus.PENDING;
 
   @Property({ type: 'varchar', length: 64 })

@@ -12,7 +12,8 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     config: AppConfig,
   ) {
     const url = config.get('REDIS_URL');
-    if (url) this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    if (url)
+      this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   }
 
   async check(key: string) {

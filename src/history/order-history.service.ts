@@ -56,7 +56,9 @@ export class OrderHistoryService {
     }
     let head = heads.get(orderId);
     if (!head) {
-      await this.em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`order_history:${orderId}`]);
+      await this.em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+        `order_history:${orderId}`,
+      ]);
       const [last] = await this.em.execute<{ sequence: number; hash: string; created_at: Date }[]>(
         'select sequence, hash, created_at from order_history where order_id = ? order by sequence desc limit 1',
         [orderId],

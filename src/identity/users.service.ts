@@ -76,7 +76,12 @@ export class UsersService {
   }
 
   /** Creates the user if no user has that email; used for the first admin of a deployment. */
-  async ensure(email: string, password: string, fullName: string, role: UserRole): Promise<{ user: User; created: boolean }> {
+  async ensure(
+    email: string,
+    password: string,
+    fullName: string,
+    role: UserRole,
+  ): Promise<{ user: User; created: boolean }> {
     const existing = await this.findByEmail(email);
     if (existing) return { user: existing, created: false };
     const user = new User(email, await this.hasher.hash(password), fullName, role);

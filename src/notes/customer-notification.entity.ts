@@ -29,7 +29,11 @@ export class CustomerNotification extends BaseEntity {
   @Property({ type: 'jsonb' })
   payload: Record<string, unknown>;
 
-  @Enum({ items: () => NotificationStatus, nativeEnumName: 'notification_status', default: NotificationStatus.PENDING })
+  @Enum({
+    items: () => NotificationStatus,
+    nativeEnumName: 'notification_status',
+    default: NotificationStatus.PENDING,
+  })
   status: NotificationStatus = NotificationStatus.PENDING;
 
   @Property({ type: 'integer', default: 0 })

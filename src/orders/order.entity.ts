@@ -20,7 +20,10 @@ export interface ShippingAddress {
 @Index({ name: 'orders_created_at_index', properties: ['createdAt'] })
 @Check({ name: 'orders_total_amount_check', expression: 'total_amount >= 0' })
 @Check({ name: 'orders_amount_paid_check', expression: 'amount_paid >= 0' })
-@Check({ name: 'orders_amount_refunded_check', expression: 'amount_refunded >= 0 and amount_refunded <= amount_paid' })
+@Check({
+  name: 'orders_amount_refunded_check',
+  expression: 'amount_refunded >= 0 and amount_refunded <= amount_paid',
+})
 export class Order extends BaseEntity {
   @Property({ type: 'varchar', length: 32 })
   @Unique({ name: 'orders_order_number_unique' })

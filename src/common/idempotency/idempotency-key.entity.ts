@@ -39,7 +39,14 @@ export class IdempotencyKey {
   @Property({ type: 'timestamptz' })
   expiresAt: Date;
 
-  constructor(userId: string, key: string, method: string, path: string, fingerprint: string, expiresAt: Date) {
+  constructor(
+    userId: string,
+    key: string,
+    method: string,
+    path: string,
+    fingerprint: string,
+    expiresAt: Date,
+  ) {
     this.userId = userId;
     this.key = key;
     this.method = method;

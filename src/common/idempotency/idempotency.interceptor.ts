@@ -130,18 +130,21 @@ export class IdempotencyInterceptor implements NestInterceptor {
         return { kind: 'replay', status: stored.response_status, body: stored.response_body };
       }
       if (Date.now() > deadline) {
-        throw new DomainError(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running');
+        throw new DomainError(
+          409,
+          'IDEMPOTENCY_KEY_IN_USE',
+          'A request with this Idempotency-Key is still running',
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 
   private async complete(id: string, status: number, body: unknown): Promise<void> {
-    await this.em().execute('update idempotency_keys set response_status = ?, response_body = ? where id = ?', [
-      status,
-      JSON.stringify(body ?? null),
-      id,
-    ]);
+    await this.em().execute(
+      'update idempotency_keys set response_status = ?, response_body = ? where id = ?',
+      [status, JSON.stringify(body ?? null), id],
+    );
   }
 
   private async release(id: string): Promise<void> {

@@ -225,7 +225,8 @@ begin
 end;
 $$;`);
     // Statement level, so that even an UPDATE matching no row is refused.
-    this.addSql(`create trigger "order_history_append_only" before update or delete or truncate on "order_history"
+    this
+      .addSql(`create trigger "order_history_append_only" before update or delete or truncate on "order_history"
       for each statement execute function "order_history_append_only"();`);
   }
 

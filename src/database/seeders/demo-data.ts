@@ -14,7 +14,12 @@ export interface DemoCredentials {
 
 export const DEMO_USERS: (DemoCredentials & { fullName: string })[] = [
   { role: UserRole.ADMIN, email: 'admin@oms.local', password: 'admin-password-123', fullName: 'Ada Admin' },
-  { role: UserRole.SUPPORT, email: 'support@oms.local', password: 'support-password-123', fullName: 'Sam Support' },
+  {
+    role: UserRole.SUPPORT,
+    email: 'support@oms.local',
+    password: 'support-password-123',
+    fullName: 'Sam Support',
+  },
   {
     role: UserRole.WAREHOUSE,
     email: 'warehouse@oms.local',
@@ -47,12 +52,18 @@ export async function seedDemoData(app: INestApplication): Promise<DemoCredentia
   const uow = app.get(UnitOfWork);
   const users = app.get(UsersService);
   const credentials = DEMO_USERS.map(({ role, email, password }) => ({ role, email, password }));
-  const alreadySeeded = await uow.read('demo-check', async () => (await users.findByEmail(DEMO_USERS[0].email)) !== null);
+  const alreadySeeded = await uow.read(
+    'demo-check',
+    async () => (await users.findByEmail(DEMO_USERS[0].email)) !== null,
+  );
   if (alreadySeeded) return credentials;
 
   await uow.run('demo-seed', async (em) => {
     for (const user of DEMO_USERS) await users.ensure(user.email, user.password, user.fullName, user.role);
-    const locations = [new StockLocation('WH-A', 'Main warehouse'), new StockLocation('WH-B', 'Overflow warehouse')];
+    const locations = [
+      new StockLocation('WH-A', 'Main warehouse'),
+      new StockLocation('WH-B', 'Overflow warehouse'),
+    ];
     em.persist(locations);
     VARIANTS.forEach(([sku, name], index) => {
       const variant = new ProductVariant(sku, name);
