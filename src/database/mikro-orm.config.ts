@@ -45,6 +45,7 @@ export function createOrmConfig(options: OrmConfigOptions = {}) {
       pathTs: join(__dirname, '..', '..', 'src', 'database', 'migrations'),
       glob: '!(*.d).{js,ts}',
       transactional: true,
+      silent: true,
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
