@@ -1,0 +1,52 @@
+import { InvalidTransitionError } from '../common/errors';
+import { FulfillmentStatus } from './fulfillment-status.enum';
+
+const S = FulfillmentStatus;
+
+/** DESIGN.md §4 as data: from each status, the statuses a fulfillment may move to. */
+export const FULFILLMENT_TRANSITIONS: Readonly<Record<FulfillmentStatus, readonly FulfillmentStatus[]>> = {
+  [S.PENDING]: [S.PICKING, S.CANCELLED],
+  [S.PICKING]: [S.PACKING, S.CANCELLED],
+  [S.PACKING]: [S.READY_TO_SHIP, S.PICKING, S.CANCELLED],
+  [S.READY_TO_SHIP]: [S.SHIPPED, S.CANCELLED],
+  [S.SHIPPED]: [S.PARTIALLY_FULFILLED, S.FULFILLED],
+  [S.PARTIALLY_FULFILLED]: [S.FULFILLED],
+  [S.FULFILLED]: [],
+  [S.CANCELLED]: [],
+};
+
+/** Fulfillments whose goods have left the building: they count as shipped quantities. */
+export const SHIPPED_STATUSES: readonly FulfillmentStatus[] = [S.SHIPPED, S.PARTIALLY_FULFILLED, S.FULFILLED];
+
+/** Fulfillments the warehouse still works on (and that may still be cancelled). */
+export const OPEN_STATUSES: readonly FulfillmentStatus[] = [S.PENDING, S.PICKING, S.PACKING, S.READY_TO_SHIP];
+
+/**
+ * The timestamp columns a move into `to` stamps. Start stamps keep the first time a stage began
+ * (a re-pick does not reset them); completion stamps take the time of the move.
+ */
+export const STAMPS_ON_ENTRY: Readonly<Record<FulfillmentStatus, { first: string[]; latest: string[] }>> = {
+  [S.PENDING]: { first: [], latest: [] },
+  [S.PICKING]: { first: ['picking_started_at'], latest: [] },
+  [S.PACKING]: { first: ['packing_started_at'], latest: ['picking_completed_at'] },
+  [S.READY_TO_SHIP]: { first: [], latest: ['packing_completed_at'] },
+  [S.SHIPPED]: { first: [], latest: ['shipped_at'] },
+  [S.PARTIALLY_FULFILLED]: { first: [], latest: [] },
+  [S.FULFILLED]: { first: [], latest: ['fulfilled_at'] },
+  [S.CANCELLED]: { first: [], latest: ['cancelled_at'] },
+};
+
+export function allowedFulfillmentTransitions(from: FulfillmentStatus): readonly FulfillmentStatus[] {
+  return FULFILLMENT_TRANSITIONS[from];
+}
+
+export function canTransitionFulfillment(from: FulfillmentStatus, to: FulfillmentStatus): boolean {
+  return FULFILLMENT_TRANSITIONS[from].includes(to);
+}
+
+/** Throws 409 INVALID_TRANSITION naming the allowed next statuses. */
+export function assertFulfillmentTransition(from: FulfillmentStatus, to: FulfillmentStatus): void {
+  if (!canTransitionFulfillment(from, to)) {
+    throw new InvalidTransitionError('Fulfillment', from, to, FULFILLMENT_TRANSITIONS[from]);
+  }
+}
