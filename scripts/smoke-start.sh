@@ -9,6 +9,8 @@ export PORT
 unset DATABASE_URL REDIS_URL
 export EMBEDDED_PG_PORT="${SMOKE_PG_PORT:-54391}"
 export OMS_DATA_DIR="$(mktemp -d)"
+# PostgreSQL runs as an unprivileged user when we are root: it must be able to enter the folder.
+chmod 755 "$OMS_DATA_DIR"
 
 npm start >"$LOG" 2>&1 &
 PID=$!
