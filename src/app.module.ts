@@ -15,6 +15,7 @@ import { UnitOfWorkInterceptor } from './common/unit-of-work.interceptor';
 import { RequestContext } from './common/request-context';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { IdentityModule } from './identity/identity.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { OrdersModule } from './orders/orders.module';
@@ -75,6 +76,7 @@ const isLoginRoute = (handler: object) => Reflect.getMetadata(LOGIN_THROTTLE_KEY
     DatabaseModule,
     IdempotencyModule,
     HealthModule,
+    MetricsModule,
     IdentityModule,
     CatalogModule,
     OrdersModule,

@@ -1,4 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import {
   CheckConstraintViolationException,
   ConnectionException,
@@ -14,6 +22,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './errors';
 import { RequestContext } from './request-context';
+import { MetricsService } from '../metrics/metrics.service';
 
 export interface Problem {
   type: string;
@@ -208,6 +217,8 @@ export function sendProblem(
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
@@ -219,6 +230,7 @@ export class ProblemFilter implements ExceptionFilter {
         `${request.method} ${request.url} failed: ${(exception as Error)?.message ?? exception}`,
       );
     }
+    this.metrics?.recordProblem(result.problem.status, result.problem.code, request.routeOptions?.url);
     if (result.problem.status === HttpStatus.TOO_MANY_REQUESTS && !reply.getHeader('Retry-After')) {
       reply.header('Retry-After', '60');
     }
