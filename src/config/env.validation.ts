@@ -144,6 +144,12 @@ export class EnvironmentVariables {
   @Min(100)
   NOTIFY_TIMEOUT_MS: number = 5000;
 
+  /** First retry delay of a failed delivery; doubles per attempt (capped at one hour). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  NOTIFY_BACKOFF_BASE_MS: number = 30000;
+
   @IsOptional()
   @IsUrl(
     { require_tld: false, protocols: ['http', 'https'] },

@@ -1,0 +1,206 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config';
+import { UnitOfWork } from '../common/unit-of-work';
+import { backoffDelayMs } from './backoff';
+import { NotificationStatus } from './notification-status.enum';
+import { NotificationChannels } from './channels/notification-channels';
+import { OutgoingNotification } from './channels/notification-channel';
+
+export const DEFAULT_DISPATCH_BATCH = 50;
+const MAX_ERROR_LENGTH = 1000;
+
+export interface DispatchScope {
+  /** Only notifications of these orders (flushing one order; isolation in a shared test database). */
+  orderIds?: string[];
+}
+
+export interface DispatchResult {
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  note_id: string | null;
+  channel: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
+}
+
+type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
+
+/**
+ * Delivers the customer-notification outbox. Safe with any number of instances:
+ *
+ * 1. claim — one short transaction takes due rows (`pending`, `next_attempt_at <= now()`) with
+ *    `FOR UPDATE SKIP LOCKED`, counts the attempt and pushes `next_attempt_at` a lease ahead, then
+ *    commits. Other dispatchers skip the locked rows and, after the commit, find them not due.
+ * 2. deliver — outside any transaction, so no lock is held during the HTTP call.
+ * 3. settle — a second short transaction marks the row `sent` (and the note's `notified_at`), or
+ *    schedules the next attempt with exponential backoff, or marks it `failed` with `last_error`
+ *    after NOTIFY_MAX_ATTEMPTS. The update only applies while the row is still pending with the
+ *    attempt count this dispatcher claimed, so a row re-claimed after a lease expiry is settled once.
+ *
+ * A process dying between deliver and settle leaves the row to be delivered again when the lease
+ * expires: delivery is at least once, and receivers dedupe on X-OMS-Notification-Id.
+ */
+@Injectable()
+export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModuleDestroy {
+  static readonly INTERVAL_NAME = 'notification-dispatch';
+  private readonly logger = new Logger(NotificationDispatcherJob.name);
+  private running = false;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly channels: NotificationChannels,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.get('JOBS_ENABLED')) return;
+    const handle = setInterval(() => void this.tick(), this.config.get('NOTIFY_DISPATCH_INTERVAL_MS'));
+    this.scheduler.addInterval(NotificationDispatcherJob.INTERVAL_NAME, handle);
+  }
+
+  onModuleDestroy(): void {
+    if (this.scheduler.doesExist('interval', NotificationDispatcherJob.INTERVAL_NAME)) {
+      this.scheduler.deleteInterval(NotificationDispatcherJob.INTERVAL_NAME);
+    }
+  }
+
+  /** One scheduled run; a run still in progress makes the next tick a no-op. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const result = await this.dispatch();
+      if (result.claimed > 0) {
+        this.logger.log(
+          `Notifications: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed`,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`Notification dispatch failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Claims up to `batchSize` due notifications and delivers them (in parallel). */
+  async dispatch(batchSize = DEFAULT_DISPATCH_BATCH, scope: DispatchScope = {}): Promise<DispatchResult> {
+    const claimed = await this.claim(batchSize, scope);
+    const outcomes = await Promise.all(claimed.map((row) => this.deliverAndSettle(row)));
+    const count = (outcome: Outcome) => outcomes.filter((o) => o === outcome).length;
+    return {
+      claimed: claimed.length,
+      sent: count('sent'),
+      retried: count('retried'),
+      failed: count('failed'),
+    };
+  }
+
+  /** Lease long enough for a delivery to finish before another dispatcher may take the row again. */
+  private leaseMs(): number {
+    return Math.max(60_000, 2 * this.config.get('NOTIFY_TIMEOUT_MS') + 10_000);
+  }
+
+  private claim(batchSize: number, scope: DispatchScope): Promise<ClaimedRow[]> {
+    const orderIds = scope.orderIds ?? [];
+    if (scope.orderIds && orderIds.length === 0) return Promise.resolve([]);
+    const byOrder = orderIds.length > 0 ? 'and order_id in (?)' : '';
+    return this.uow.run('notification-claim', (em) =>
+      em.execute<ClaimedRow[]>(
+        `update customer_notifications n
+            set attempts = n.attempts + 1,
+                next_attempt_at = now() + (? * interval '1 millisecond'),
+                updated_at = now()
+          where n.id in (
+                select id from customer_notifications
+                 where status = ? and next_attempt_at <= now() ${byOrder}
+                 order by next_attempt_at, id
+                 limit ?
+                   for update skip locked)
+      returning n.id, n.note_id, n.channel, n.payload, n.attempts, n.created_at`,
+        [
+          this.leaseMs(),
+          NotificationStatus.PENDING,
+          ...(orderIds.length > 0 ? [orderIds] : []),
+          Math.max(1, Math.floor(batchSize)),
+        ],
+      ),
+    );
+  }
+
+  private async deliverAndSettle(row: ClaimedRow): Promise<Outcome> {
+    const notification: OutgoingNotification = {
+      id: row.id,
+      attempt: row.attempts,
+      createdAt: new Date(row.created_at),
+      payload: row.payload,
+    };
+    try {
+      const channel = this.channels.get(row.channel);
+      if (!channel) throw new Error(`unknown notification channel "${row.channel}"`);
+      await channel.deliver(notification);
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+      return this.settleFailure(row, message);
+    }
+    return this.settleSuccess(row);
+  }
+
+  private settleSuccess(row: ClaimedRow): Promise<Outcome> {
+    return this.uow.run('notification-sent', async (em) => {
+      const settled = await em.execute<{ note_id: string | null }[]>(
+        `update customer_notifications
+            set status = ?, sent_at = now(), last_error = null, updated_at = now()
+          where id = ? and status = ? and attempts = ?
+      returning note_id`,
+        [NotificationStatus.SENT, row.id, NotificationStatus.PENDING, row.attempts],
+      );
+      if (settled.length === 0) return 'lost';
+      if (settled[0].note_id) {
+        await em.execute('update order_notes set notified_at = now() where id = ?', [settled[0].note_id]);
+      }
+      return 'sent';
+    });
+  }
+
+  private settleFailure(row: ClaimedRow, error: string): Promise<Outcome> {
+    const giveUp = row.attempts >= this.config.get('NOTIFY_MAX_ATTEMPTS');
+    if (!giveUp) {
+      this.logger.warn(`Notification ${row.id} attempt ${row.attempts} failed: ${error}`);
+    } else {
+      this.logger.error(`Notification ${row.id} failed after ${row.attempts} attempts: ${error}`);
+    }
+    return this.uow.run('notification-failed', async (em) => {
+      const settled = await em.execute<{ id: string }[]>(
+        giveUp
+          ? `update customer_notifications
+                set status = ?, last_error = ?, updated_at = now()
+              where id = ? and status = ? and attempts = ?
+          returning id`
+          : `update customer_notifications
+                set next_attempt_at = now() + (? * interval '1 millisecond'), last_error = ?, updated_at = now()
+              where id = ? and status = ? and attempts = ?
+          returning id`,
+        [
+          giveUp
+            ? NotificationStatus.FAILED
+            : backoffDelayMs(row.attempts, this.config.get('NOTIFY_BACKOFF_BASE_MS')),
+          error,
+          row.id,
+          NotificationStatus.PENDING,
+          row.attempts,
+        ],
+      );
+      if (settled.length === 0) return 'lost';
+      return giveUp ? 'failed' : 'retried';
+    });
+  }
+}
