@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { Module, ModuleMetadata, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, OpenAPIObject } from '@nestjs/swagger';
 import { MikroORM, RequestContext as OrmRequestContext } from '@mikro-orm/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { EnvironmentVariables } from './config/env.validation';
 import { RequestContext } from './common/request-context';
+import { AppLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
-import { sendProblem, toProblem } from './common/problem.filter';
 import { UserRole } from './identity/user-role.enum';
 
 export const API_PREFIX = 'api/v1';
@@ -33,8 +33,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   });
 }
 
+export interface CreateAppOptions {
+  /** Extra modules beside AppModule (tests add their own controllers this way). */
+  imports?: NonNullable<ModuleMetadata['imports']>;
+}
+
 /** Creates the Nest application with every cross-cutting concern wired; does not listen. */
-export async function createApp(env: EnvironmentVariables): Promise<NestFastifyApplication> {
+export async function createApp(
+  env: EnvironmentVariables,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
@@ -45,12 +53,13 @@ export async function createApp(env: EnvironmentVariables): Promise<NestFastifyA
     },
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const root = options.imports?.length ? rootModuleWith(options.imports) : AppModule;
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     bufferLogs: true,
     abortOnError: false,
     logger: env.LOG_LEVEL === 'silent' ? false : undefined,
   });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(AppLogger));
   app.enableShutdownHooks();
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
@@ -79,10 +88,11 @@ export async function createApp(env: EnvironmentVariables): Promise<NestFastifyA
     reply.header('X-Request-Id', request.id);
     done(null, payload);
   });
-  // Errors Fastify raises before Nest sees the request (body too large, bad JSON) as problem+json.
-  fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    sendProblem(reply, request, toProblem(error));
-  });
+  // The API speaks JSON: drop Fastify's built-in text/plain parser so that other media types get
+  // 415. Errors Fastify raises itself (413, 415, malformed JSON) and unknown routes need no
+  // handler of ours: Nest installs its exception layer as Fastify's error and not-found handler,
+  // and it runs the global ProblemFilter.
+  fastify.removeContentTypeParser('text/plain');
 
   if (env.DOCS_ENABLED) {
     const document = buildOpenApiDocument(app);
@@ -93,6 +103,12 @@ export async function createApp(env: EnvironmentVariables): Promise<NestFastifyA
     });
   }
   return app;
+}
+
+function rootModuleWith(imports: NonNullable<ModuleMetadata['imports']>): Type<unknown> {
+  class AppWithExtrasModule {}
+  Module({ imports: [AppModule, ...imports] })(AppWithExtrasModule);
+  return AppWithExtrasModule;
 }
 
 export const DEMO_ROLES = [UserRole.ADMIN, UserRole.SUPPORT, UserRole.WAREHOUSE, UserRole.CUSTOMER];

@@ -101,11 +101,42 @@ function isConnectionFailure(error: unknown): boolean {
   );
 }
 
+/** What Fastify says about a request it could not parse, in our words. */
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type; send application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The JSON body is empty; send an object or no content type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length does not match the body',
+};
+
+/**
+ * Nest's own HttpExceptions: from its not-found handler, from built-in pipes, and Fastify's 4xx
+ * errors (body too large, bad JSON, unsupported media type), which Nest wraps with the Fastify
+ * error as `cause`.
+ */
+function fromHttpException(exception: HttpException): Problem {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const fastifyCode = (exception.cause as { code?: string } | undefined)?.code;
+  const message = (response as { message?: unknown }).message;
+  const detail =
+    (fastifyCode && FASTIFY_DETAILS[fastifyCode]) ??
+    (typeof response === 'string'
+      ? response
+      : Array.isArray(message)
+        ? message.join('; ')
+        : String(message ?? exception.message));
+  if (status !== 400) return problem(status, detail);
+  const field = fastifyCode?.startsWith('FST_ERR_CTP') ? 'body' : 'request';
+  return problem(status, detail, 'VALIDATION_FAILED', { errors: [{ field, message: detail }] });
+}
+
 /** Maps any thrown value to an RFC 9457 problem. */
 export function toProblem(exception: unknown): { problem: Problem; headers?: Record<string, string> } {
   if (exception instanceof DomainError) {
     const headers: Record<string, string> = {};
-    if (exception.status === 429 && typeof exception.extra.retryAfter === 'number') {
+    if (typeof exception.extra.retryAfter === 'number') {
       headers['Retry-After'] = String(exception.extra.retryAfter);
     }
     return {
@@ -114,15 +145,7 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
     };
   }
   if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    const response = exception.getResponse();
-    const detail =
-      typeof response === 'string'
-        ? response
-        : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message ?? []).join('; ')
-          : String((response as { message?: unknown }).message ?? exception.message);
-    return { problem: problem(status, detail) };
+    return { problem: fromHttpException(exception) };
   }
   if (exception instanceof OrmNotFoundError) {
     return { problem: problem(404, 'The requested resource was not found', 'NOT_FOUND') };
@@ -182,22 +205,6 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
       headers: { 'Retry-After': '5' },
     };
   }
-  // Fastify's own errors (body too large, bad JSON, wrong content type) carry a statusCode.
-  const fastifyStatus = (exception as { statusCode?: number })?.statusCode;
-  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-    const fastifyCode = (exception as { code?: string }).code;
-    const detail =
-      fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'The request body is too large'
-        : fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'Unsupported content type; send application/json'
-          : fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-            ? 'The JSON body is empty'
-            : fastifyStatus === 400
-              ? 'The request body is not valid JSON'
-              : String((exception as Error).message);
-    return { problem: problem(fastifyStatus, detail) };
-  }
   return { problem: problem(500, 'An unexpected error occurred', 'INTERNAL_ERROR') };
 }
 
@@ -223,6 +230,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
+    if (reply.sent) return; // nothing more can be said once the response is out
     const result = toProblem(exception);
     if (result.problem.status >= 500) {
       this.logger.error(

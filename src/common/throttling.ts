@@ -1,4 +1,5 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { applyDecorators, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -7,14 +8,17 @@ import {
   ThrottlerGuard,
   ThrottlerLimitDetail,
   ThrottlerModuleOptions,
+  ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
 import { DomainError } from './errors';
 import { Actor } from './decorators';
 
 export const LOGIN_THROTTLE_KEY = 'oms:loginThrottle';
+const LOGIN_WINDOW_MS = 60000;
 
 /** The strict per IP+email limit of the login route (LOGIN_THROTTLE_LIMIT per minute). */
 export const LoginThrottle = () => SetMetadata(LOGIN_THROTTLE_KEY, true);
@@ -30,20 +34,70 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-export function isLoginRoute(reflector: Reflector, context: ExecutionContext): boolean {
-  return (
-    reflector.getAllAndOverride<boolean>(LOGIN_THROTTLE_KEY, [context.getHandler(), context.getClass()]) ===
-    true
-  );
+/** The counters cannot be read (Redis down): refuse rather than let requests through unlimited. */
+export class RateLimiterUnavailableError extends DomainError {
+  constructor() {
+    super(503, 'RATE_LIMITER_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly', {
+      retryAfter: 5,
+    });
+  }
+}
+
+function isLoginRoute(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(LOGIN_THROTTLE_KEY, context.getHandler()) === true;
+}
+
+/** Tracker of the login throttler: the client IP plus the email being tried. */
+export function loginTracker(req: Record<string, unknown>): string {
+  const request = req as unknown as FastifyRequest<{ Body: { email?: unknown } }>;
+  const email =
+    typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : '';
+  return `${request.ip}:${email}`;
 }
 
 /**
- * Two throttlers: `default` per user (per IP when anonymous) on every route; `login` per IP+email
- * on the login route only. Counters live in Redis when REDIS_URL is set, so limits hold across
- * instances.
+ * Two throttlers: `default` (THROTTLE_LIMIT per THROTTLE_TTL_MS) per user, per IP when anonymous,
+ * across all routes; `login` (LOGIN_THROTTLE_LIMIT per minute) per IP+email on the login route
+ * only. With REDIS_URL the counters live in Redis, so the limits hold across instances.
  */
+export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOptions {
+  const redisUrl = config.get('REDIS_URL');
+  let storage: ThrottlerStorage | undefined;
+  if (redisUrl) {
+    const redisStorage = new ThrottlerStorageRedisService(redisUrl, {
+      // Fail a counter update within a reconnect attempt instead of queueing requests behind a
+      // Redis that is down (ioredis would otherwise retry each command 20 times).
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+    });
+    const logger = new Logger('RateLimits');
+    let lastWarning = 0;
+    redisStorage.redis.on('error', (error: Error) => {
+      if (Date.now() - lastWarning < 30000) return;
+      lastWarning = Date.now();
+      logger.warn(`Redis for rate limits is unreachable: ${error.message}`);
+    });
+    storage = redisStorage;
+  }
+  return {
+    throttlers: [
+      { name: 'default', ttl: config.get('THROTTLE_TTL_MS'), limit: config.get('THROTTLE_LIMIT') },
+      {
+        name: 'login',
+        ttl: LOGIN_WINDOW_MS,
+        limit: config.get('LOGIN_THROTTLE_LIMIT'),
+        getTracker: loginTracker,
+        skipIf: (context) => !isLoginRoute(context),
+      },
+    ],
+    storage,
+  };
+}
+
 @Injectable()
 export class OmsThrottlerGuard extends ThrottlerGuard {
+  private readonly log = new Logger('RateLimits');
+
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
@@ -57,18 +111,29 @@ export class OmsThrottlerGuard extends ThrottlerGuard {
     return request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
   }
 
+  /**
+   * One counter per throttler and tracker, whatever the route (Nest's default counts per route),
+   * so that THROTTLE_LIMIT is a budget per user. Trackers are hashed: no emails or IPs as keys.
+   */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    const digest = createHash('sha256').update(tracker).digest('hex').slice(0, 40);
+    return `oms:throttle:${throttlerName}:${digest}`;
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    try {
+      return await super.handleRequest(request);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      this.log.error(`Rate-limit counters unavailable: ${(error as Error)?.message ?? error}`);
+      throw new RateLimiterUnavailableError();
+    }
+  }
+
   protected override async throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     throw new RateLimitedError(Math.max(1, Math.ceil(detail.timeToBlockExpire)));
   }
-}
-
-/** Tracker of the login throttler: the client IP plus the email being tried. */
-export function loginTracker(req: Record<string, unknown>): string {
-  const request = req as unknown as FastifyRequest<{ Body: { email?: unknown } }>;
-  const email =
-    typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : '';
-  return `login:${request.ip}:${email}`;
 }

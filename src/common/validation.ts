@@ -1,29 +1,62 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadRequestError, FieldError } from './errors';
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+/** Every failed constraint as `{field, message}`, nested fields by their path (`items.0.quantity`). */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: message.replace(/^property (\S+) should not exist$/, 'is not an allowed field'),
+      message: /^property \S+ should not exist$/.test(message) ? 'is not an allowed field' : message,
     }));
-    return [...own, ...flatten(error.children ?? [], field)];
+    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
 
+/** `items.0.quantity must not be less than 1`: the message with its property name replaced by the path. */
+function describe(error: FieldError): string {
+  const property = error.field.split('.').pop() ?? error.field;
+  return error.message.startsWith(`${property} `)
+    ? `${error.field}${error.message.slice(property.length)}`
+    : `${error.field} ${error.message}`;
+}
+
+export function validationFailed(errors: FieldError[]): BadRequestError {
+  return new BadRequestError(`The request is not valid: ${errors.map(describe).join('; ')}`, errors);
+}
+
+const BODY_MUST_BE_OBJECT = [{ field: 'body', message: 'must be a JSON object' }];
+
 /** Whitelist, refuse unknown fields, transform; a 400 naming every bad field. */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A DTO body must be an object: `[]`, `null`, `"text"` or `42` would otherwise be reported
+    // as every field missing (or `0 is not an allowed field`). No body at all stays allowed: a
+    // DTO whose fields are all optional accepts it.
+    if (
+      metadata.type === 'body' &&
+      this.toValidate(metadata) &&
+      value !== undefined &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
+      throw new BadRequestError('The request body must be a JSON object', BODY_MUST_BE_OBJECT);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fieldErrors = flatten(errors);
-      const summary = fieldErrors.map((e) => `${e.field} ${e.message}`).join('; ');
-      return new BadRequestError(`The request is not valid: ${summary}`, fieldErrors);
-    },
-  });
+  return new AppValidationPipe();
 }

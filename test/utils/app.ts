@@ -15,12 +15,16 @@ export type TestApp = NestFastifyApplication;
 /**
  * The real application on the run's test database. `overrides` are settings for this test file
  * (the app reads settings when its modules load, so pass them on the file's first call).
+ * `options.imports` adds modules beside AppModule, e.g. a test-only controller.
  */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  options: import('../../src/bootstrap').CreateAppOptions = {},
+): Promise<TestApp> {
   Object.assign(process.env, overrides);
   const env = validateEnvironment(process.env);
   const { createApp } = require('../../src/bootstrap') as typeof import('../../src/bootstrap');
-  const app = await createApp(env);
+  const app = await createApp(env, options);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
