@@ -6,7 +6,8 @@ import { Order } from '../orders/order.entity';
 import { User } from '../identity/user.entity';
 import { OrderHistory } from './order-history.entity';
 import { OrderHistoryAction } from './order-history-action.enum';
-import { hashEntry } from './history-hash';
+import { HashedContent, hashEntry } from './history-hash';
+import { cleanText, cleanTextUpTo, normalizeJson } from './history-content';
 
 export interface RecordHistoryInput {
   /** The order, or its id. */
@@ -71,13 +72,14 @@ export class OrderHistoryService {
 
     const context = RequestContext.current();
     const order = typeof input.order === 'string' ? this.em.getReference(Order, input.order) : input.order;
-    const entry = new OrderHistory(order, head.sequence + 1, input.action, input.description);
-    entry.oldStatus = input.oldStatus ?? null;
-    entry.newStatus = input.newStatus ?? null;
-    entry.additionalData = input.additionalData ?? null;
+    // Normalised to exactly what PostgreSQL stores, so that the hash can be recomputed from the row.
+    const entry = new OrderHistory(order, head.sequence + 1, input.action, cleanText(input.description));
+    entry.oldStatus = input.oldStatus == null ? null : cleanText(input.oldStatus);
+    entry.newStatus = input.newStatus == null ? null : cleanText(input.newStatus);
+    entry.additionalData = normalizeJson(input.additionalData);
     entry.performedBy = context?.actorId ? this.em.getReference(User, context.actorId) : null;
-    entry.ipAddress = context?.ip?.slice(0, 45) ?? null;
-    entry.userAgent = context?.userAgent?.slice(0, 512) ?? null;
+    entry.ipAddress = context?.ip ? cleanTextUpTo(context.ip, 45) : null;
+    entry.userAgent = context?.userAgent ? cleanTextUpTo(context.userAgent, 512) : null;
     // Strictly increasing per order, so that created_at order and chain order agree.
     entry.createdAt = new Date(Math.max(Date.now(), head.createdAt + 1));
     entry.previousHash = head.hash;
@@ -89,7 +91,8 @@ export class OrderHistoryService {
   }
 }
 
-export function contentOf(entry: OrderHistory, orderId: string) {
+/** The hashed content of an entry (see history-content.ts for why it equals the stored row's). */
+export function contentOf(entry: OrderHistory, orderId: string): HashedContent {
   return {
     id: entry.id,
     orderId,
