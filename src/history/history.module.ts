@@ -2,10 +2,20 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { OrderHistory } from './order-history.entity';
 import { OrderHistoryService } from './order-history.service';
+import { HistoryQueryService } from './history-query.service';
+import { HistoryVerifyService } from './history-verify.service';
+import { HistoryExportService } from './history-export.service';
+import { OrderHistoryController } from './order-history.controller';
+import { HistoryController } from './history.controller';
 
+/**
+ * The append-only audit trail. Exports the one writer (OrderHistoryService.record) and the read
+ * side (HistoryQueryService, whose customerTimeline() serves GET /me/orders/:id/timeline).
+ */
 @Module({
   imports: [MikroOrmModule.forFeature([OrderHistory])],
-  providers: [OrderHistoryService],
-  exports: [OrderHistoryService],
+  controllers: [OrderHistoryController, HistoryController],
+  providers: [OrderHistoryService, HistoryQueryService, HistoryVerifyService, HistoryExportService],
+  exports: [OrderHistoryService, HistoryQueryService],
 })
 export class HistoryModule {}

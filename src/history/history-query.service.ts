@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadRequestError, NotFoundError } from '../common/errors';
+import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { OrderHistory } from './order-history.entity';
+import { CustomerTimelineEntry, toCustomerTimeline } from './customer-timeline';
+import { ListHistoryQueryDto, ListOrderHistoryQueryDto } from './dto/history.dto';
+
+interface HistoryWhere {
+  order?: string;
+  action?: { $in: string[] };
+  performedBy?: string;
+  createdAt?: { $gte?: Date; $lte?: Date; $lt?: Date };
+}
+
+const SORTABLE = { createdAt: 'createdAt' };
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const HAS_ZONE = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The read side of the audit trail: lists, single entries and the customer projection. */
+@Injectable()
+export class HistoryQueryService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** One order's trail; a missing order is a 404 (an order always has its `created` entry). */
+  async listForOrder(orderId: string, query: ListOrderHistoryQueryDto): Promise<Page<OrderHistory>> {
+    const page = await this.find({ ...this.filters(query), order: orderId }, query, false);
+    if (page.meta.total === 0) await this.assertOrderExists(orderId);
+    return page;
+  }
+
+  /** Entries across orders, optionally of one order. */
+  list(query: ListHistoryQueryDto): Promise<Page<OrderHistory>> {
+    const where = this.filters(query);
+    if (query.orderId) where.order = query.orderId;
+    return this.find(where, query, true);
+  }
+
+  async get(id: string): Promise<OrderHistory> {
+    const entry = await this.em.findOne(OrderHistory, { id }, { populate: ['performedBy'] });
+    if (!entry) throw new NotFoundError('History entry', id);
+    return entry;
+  }
+
+  /** The customer-safe timeline of an order (the caller has checked that the order is theirs). */
+  async customerTimeline(orderId: string): Promise<CustomerTimelineEntry[]> {
+    const rows = await this.em.execute<
+      { action: string; old_status: string | null; new_status: string | null; created_at: Date }[]
+    >(
+      'select action, old_status, new_status, created_at from order_history where order_id = ? order by sequence',
+      [orderId],
+    );
+    return toCustomerTimeline(
+      rows.map((row) => ({
+        action: row.action,
+        oldStatus: row.old_status,
+        newStatus: row.new_status,
+        createdAt: new Date(row.created_at),
+      })),
+    );
+  }
+
+  /**
+   * 404 unless the order exists; returns its number. A plain existence check on the orders table:
+   * the orders module depends on this one (it records history), so this one cannot call it back.
+   */
+  async assertOrderExists(orderId: string): Promise<string> {
+    const [row] = await this.em.execute<{ order_number: string }[]>(
+      'select order_number from orders where id = ?',
+      [orderId],
+    );
+    if (!row) throw new NotFoundError('Order', orderId);
+    return row.order_number;
+  }
+
+  private async find(
+    where: HistoryWhere,
+    query: ListOrderHistoryQueryDto,
+    acrossOrders: boolean,
+  ): Promise<Page<OrderHistory>> {
+    // created_at, then sequence (the chain order within an order), then id across orders.
+    const [createdAt] = parseSort(query.sort, SORTABLE, 'createdAt');
+    const direction = createdAt.createdAt;
+    const orderBy: QueryOrderMap<OrderHistory>[] = [{ createdAt: direction }, { sequence: direction }];
+    if (acrossOrders) orderBy.push({ id: direction });
+    const [entries, total] = await this.em.findAndCount(OrderHistory, where as FilterQuery<OrderHistory>, {
+      populate: ['performedBy'],
+      orderBy,
+      limit: query.pageSize,
+      offset: offsetOf(query),
+    });
+    return toPage(entries, total, query);
+  }
+
+  private filters(query: ListOrderHistoryQueryDto): HistoryWhere {
+    const where: HistoryWhere = {};
+    if (query.action?.length) where.action = { $in: query.action };
+    if (query.performedById) where.performedBy = query.performedById;
+    const from = query.from ? parseInstant(query.from, 'from') : undefined;
+    const to = query.to ? parseInstant(query.to, 'to') : undefined;
+    // A date alone as `to` includes that whole day.
+    const toExclusive = to && DATE_ONLY.test(query.to!) ? new Date(to.getTime() + DAY_MS) : undefined;
+    if (from && to && (toExclusive ? from >= toExclusive : from > to)) {
+      throw new BadRequestError('from must not be after to', [
+        { field: 'to', message: 'must not be before from' },
+      ]);
+    }
+    if (from || to) {
+      where.createdAt = {
+        ...(from ? { $gte: from } : {}),
+        ...(toExclusive ? { $lt: toExclusive } : to ? { $lte: to } : {}),
+      };
+    }
+    return where;
+  }
+}
+
+/** An ISO-8601 date or date-time; without a zone it is UTC (never the server's local time). */
+function parseInstant(value: string, field: string): Date {
+  const text = DATE_ONLY.test(value) || HAS_ZONE.test(value) || !value.includes('T') ? value : `${value}Z`;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new BadRequestError(`${field} is not a date`, [
+      { field, message: 'must be an ISO-8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' },
+    ]);
+  }
+  return date;
+}
