@@ -18,6 +18,12 @@ export interface ShippingAddress {
 @Index({ name: 'orders_customer_id_created_at_index', properties: ['customer', 'createdAt'] })
 @Index({ name: 'orders_status_created_at_index', properties: ['status', 'createdAt'] })
 @Index({ name: 'orders_created_at_index', properties: ['createdAt'] })
+// Order-number prefix search (`q`) with LIKE 'ORD-2026-%', whatever the database collation.
+@Index({
+  name: 'orders_order_number_pattern_index',
+  expression:
+    'create index "orders_order_number_pattern_index" on "orders" ("order_number" text_pattern_ops)',
+})
 @Check({ name: 'orders_total_amount_check', expression: 'total_amount >= 0' })
 @Check({ name: 'orders_amount_paid_check', expression: 'amount_paid >= 0' })
 @Check({

@@ -2,18 +2,29 @@ import { Injectable } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
+import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from './order.entity';
 import { OrderItem } from './order-item.entity';
 import { OrderStatus } from './order-status.enum';
 import { assertOrderTransition } from './order-state-machine';
+import { ListOrdersQueryDto } from './dto/order.dto';
 
 export interface StatusChange {
   action?: OrderHistoryAction;
   description: string;
   additionalData?: Record<string, unknown>;
 }
+
+export const ORDER_SORTABLE = {
+  createdAt: 'createdAt',
+  totalAmount: 'totalAmount',
+  orderNumber: 'orderNumber',
+  status: 'status',
+};
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
 /** The order aggregate's own data access; the lifecycle lives in order-management. */
 @Injectable()
@@ -38,20 +49,79 @@ export class OrdersService {
 
   /**
    * Locks the order row (SELECT ... FOR UPDATE) for the rest of the transaction, serialising every
-   * change to the order and to what hangs off it (fulfillments, reservations, returns).
+   * change to the order and to what hangs off it (fulfillments, reservations, returns). With
+   * `customerId`, only that customer's order is found (and locked); another's is a 404.
    */
-  async lock(id: string): Promise<Order> {
-    const order = await this.em.findOne(
-      Order,
-      { id },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
+  async lock(id: string, customerId?: string): Promise<Order> {
+    const order = await this.em.findOne(Order, customerId ? { id, customer: customerId } : { id }, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
     if (!order) throw new NotFoundError('Order', id);
     return order;
   }
 
+  /** ORD-<year>-<6 digits> from order_number_seq: unique without races, readable on the phone. */
+  async nextOrderNumber(): Promise<string> {
+    const [row] = await this.em.execute<{ n: string }[]>(`select nextval('order_number_seq')::text as n`);
+    return `ORD-${new Date().getUTCFullYear()}-${row.n.padStart(6, '0')}`;
+  }
+
   items(orderId: string): Promise<OrderItem[]> {
     return this.em.find(OrderItem, { order: orderId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /**
+   * Staff search. `q` matches an order-number prefix (case-insensitive; the pattern index serves it)
+   * or the customer's exact email (case-insensitive; the lower(email) index serves it).
+   */
+  async list(query: ListOrdersQueryDto): Promise<Page<Order>> {
+    const qb = this.em
+      .createQueryBuilder(Order, 'o')
+      .leftJoinAndSelect('o.customer', 'c', {}, ['id', 'email'])
+      .orderBy([...parseSort(query.sort, ORDER_SORTABLE, '-createdAt'), { id: 'asc' }])
+      .limit(query.pageSize)
+      .offset(offsetOf(query));
+    if (query.status?.length) qb.andWhere({ status: { $in: query.status } });
+    if (query.customerId) qb.andWhere({ customer: query.customerId });
+    if (query.createdFrom) qb.andWhere({ createdAt: { $gte: new Date(query.createdFrom) } });
+    if (query.createdTo) qb.andWhere({ createdAt: { $lt: new Date(query.createdTo) } });
+    if (query.q) {
+      const q = query.q.trim();
+      qb.andWhere(
+        '(o.order_number like ? or o.customer_id = (select u.id from users u where lower(u.email) = lower(?)))',
+        [`${escapeLike(q.toUpperCase())}%`, q],
+      );
+    }
+    const [orders, total] = await qb.getResultAndCount();
+    return toPage(orders, total, query);
+  }
+
+  /** A customer's own orders, newest first (or as sorted). */
+  async listForCustomer(customerId: string, query: PageQueryDto): Promise<Page<Order>> {
+    const [orders, total] = await this.em.findAndCount(
+      Order,
+      { customer: customerId },
+      {
+        orderBy: [...parseSort(query.sort, ORDER_SORTABLE, '-createdAt'), { id: 'asc' }],
+        limit: query.pageSize,
+        offset: offsetOf(query),
+      },
+    );
+    return toPage(orders, total, query);
+  }
+
+  /** Items of several orders at once, grouped by order id. */
+  async itemsOf(orderIds: string[]): Promise<Map<string, OrderItem[]>> {
+    const grouped = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));
+    if (orderIds.length === 0) return grouped;
+    const items = await this.em.find(
+      OrderItem,
+      { order: { $in: orderIds } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    for (const item of items) grouped.get(item.order.id)?.push(item);
+    return grouped;
   }
 
   /** Moves the order to `to` if the lifecycle allows it (else 409) and records the history entry. */
@@ -59,6 +129,7 @@ export class OrdersService {
     const from = order.status;
     assertOrderTransition(from, to);
     order.status = to;
+    order.updatedAt = new Date();
     await this.history.record({
       order,
       action: change.action ?? OrderHistoryAction.STATUS_CHANGED,

@@ -62,6 +62,9 @@ export class Migration20261126222044 extends Migration {
     );
     this.addSql(`alter table "orders" add constraint "orders_order_number_unique" unique ("order_number");`);
     this.addSql(`create index "orders_created_at_index" on "orders" ("created_at");`);
+    this.addSql(
+      `create index "orders_order_number_pattern_index" on "orders" ("order_number" text_pattern_ops);`,
+    );
     this.addSql(`create index "orders_status_created_at_index" on "orders" ("status", "created_at");`);
     this.addSql(
       `create index "orders_customer_id_created_at_index" on "orders" ("customer_id", "created_at");`,
