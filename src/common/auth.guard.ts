@@ -35,8 +35,14 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     return true;
   }
 
+  /**
+   * passport-jwt reports a bad token (missing, malformed, forged, wrong algorithm, expired) as
+   * `info` with no user; `error` is something that broke while checking it (e.g. the database
+   * could not be asked about the user), which must not pass for a bad token.
+   */
   override handleRequest<T>(error: unknown, user: T, info: unknown): T {
-    if (error || !user) {
+    if (error) throw error;
+    if (!user) {
       const expired = (info as { name?: string } | undefined)?.name === 'TokenExpiredError';
       throw new UnauthorizedError(expired ? 'The token has expired' : 'A valid bearer token is required');
     }
