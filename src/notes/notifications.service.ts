@@ -97,7 +97,7 @@ export class NotificationsService {
       const current = await this.get(id);
       throw new ConflictError(
         `Notification ${id} is ${current.status}; only a failed notification can be retried`,
-        { status: current.status },
+        { currentStatus: current.status },
       );
     }
     const notification = await this.em.findOne(CustomerNotification, { id }, { refresh: true });
