@@ -19,11 +19,16 @@ export function isRetryableTransactionError(error: unknown): boolean {
 /**
  * Runs `work` in one transaction (flushed once at the end, rolled back on any error), retrying a
  * serialization failure or deadlock a bounded number of times. `work` must be safe to run again.
+ * `work` gets the transaction's EntityManager: `em.execute()` on it runs inside the transaction
+ * (on the outer fork it would not: a fork does not follow the transaction context).
  */
-export async function runInTransaction<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
+export async function runInTransaction<T>(
+  em: EntityManager,
+  work: (transactionEm: EntityManager) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await em.transactional(() => work());
+      return await em.transactional((transactionEm) => work(transactionEm as EntityManager));
     } catch (error) {
       if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
@@ -44,7 +49,7 @@ export class UnitOfWork {
   run<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork() as EntityManager;
     return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () =>
-      OrmRequestContext.create(em, () => runInTransaction(em, () => work(em))),
+      OrmRequestContext.create(em, () => runInTransaction(em, work)),
     );
   }
 
