@@ -3,8 +3,16 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { ProductVariant } from './product-variant.entity';
 import { StockLocation } from './stock-location.entity';
 import { StockLevel } from './stock-level.entity';
+import { CatalogService } from './catalog.service';
+import { StockLevelsService } from './stock-levels.service';
+import { VariantsController } from './variants.controller';
+import { StockLocationsController } from './stock-locations.controller';
+import { StockLevelsController } from './stock-levels.controller';
 
 @Module({
   imports: [MikroOrmModule.forFeature([ProductVariant, StockLocation, StockLevel])],
+  controllers: [VariantsController, StockLocationsController, StockLevelsController],
+  providers: [CatalogService, StockLevelsService],
+  exports: [CatalogService, StockLevelsService],
 })
 export class CatalogModule {}
