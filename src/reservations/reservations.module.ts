@@ -2,9 +2,28 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { HistoryModule } from '../history/history.module';
 import { CatalogModule } from '../catalog/catalog.module';
+import { OrdersModule } from '../orders/orders.module';
 import { InventoryReservation } from './inventory-reservation.entity';
+import { ReservationsService } from './reservations.service';
+import { ReservationBookingService } from './reservation-booking.service';
+import { ReservationSettlementService } from './reservation-settlement.service';
+import { ReservationHistory } from './reservation-history';
+import { InventoryConsistencyService } from './inventory-consistency.service';
+import { ReservationExpiryJob } from './reservation-expiry.job';
+import { ReservationsController } from './reservations.controller';
+import { InventoryConsistencyController } from './inventory-consistency.controller';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([InventoryReservation]), HistoryModule, CatalogModule],
+  imports: [MikroOrmModule.forFeature([InventoryReservation]), HistoryModule, CatalogModule, OrdersModule],
+  controllers: [ReservationsController, InventoryConsistencyController],
+  providers: [
+    ReservationsService,
+    ReservationBookingService,
+    ReservationSettlementService,
+    ReservationHistory,
+    InventoryConsistencyService,
+    ReservationExpiryJob,
+  ],
+  exports: [ReservationsService, InventoryConsistencyService, ReservationExpiryJob],
 })
 export class ReservationsModule {}

@@ -1,0 +1,177 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsISO8601,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { ReleaseReason } from '../release-reason.enum';
+
+export const MAX_RESERVATION_QUANTITY = 1_000_000;
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class CreateReservationDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'An item of that order' })
+  @IsUUID()
+  orderItemId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'Must be the variant of the order item' })
+  @IsUUID()
+  productVariantId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  stockLocationId: string;
+
+  @ApiProperty({ example: 2, minimum: 1, maximum: MAX_RESERVATION_QUANTITY })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_RESERVATION_QUANTITY)
+  quantity: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-12-01T12:00:00.000Z',
+    description:
+      'In the future. Absent: now + RESERVATION_TTL_MINUTES (never when that is unset); null: never expires',
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsISO8601({ strict: true })
+  expiresAt?: string | null;
+
+  @ApiPropertyOptional({ example: 'Held for the VIP pre-order', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  notes?: string;
+}
+
+export class FulfilReservationDto {
+  @ApiProperty({ example: 1, minimum: 1, maximum: MAX_RESERVATION_QUANTITY })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_RESERVATION_QUANTITY)
+  quantity: number;
+}
+
+export class ExtendReservationDto {
+  @ApiProperty({ format: 'date-time', example: '2026-12-01T12:00:00.000Z', description: 'In the future' })
+  @IsISO8601({ strict: true })
+  expiresAt: string;
+}
+
+export class ListReservationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  orderId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  productVariantId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  stockLocationId?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  isActive?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2026-12-01T12:00:00.000Z',
+    description: 'Only reservations with an expiresAt before this instant',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresBefore?: string;
+}
+
+export class OrderReservationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  isActive?: boolean;
+}
+
+export class ReservationResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orderId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  orderItemId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  productVariantId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  stockLocationId: string;
+
+  @ApiProperty({ example: 2 })
+  quantityReserved: number;
+
+  @ApiProperty({ example: 0 })
+  quantityFulfilled: number;
+
+  @ApiProperty({ example: true })
+  isActive: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expiresAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  reservedAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  releasedAt: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  fulfilledAt: string | null;
+
+  @ApiProperty({ enum: ReleaseReason, enumName: 'ReleaseReason', nullable: true })
+  releaseReason: ReleaseReason | null;
+}
+
+export class StockMismatchResponse {
+  @ApiProperty({ format: 'uuid' })
+  stockLevelId: string;
+
+  @ApiProperty({ example: 7, description: "The stock level's quantity_reserved" })
+  counter: number;
+
+  @ApiProperty({ example: 5, description: 'Σ (reserved − fulfilled) over its active reservations' })
+  sumOfActive: number;
+}
+
+export class ConsistencyResponse {
+  @ApiProperty({ example: true })
+  consistent: boolean;
+
+  @ApiProperty({ type: [StockMismatchResponse] })
+  mismatches: StockMismatchResponse[];
+}

@@ -1,0 +1,261 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AppConfig } from '../config/app-config';
+import {
+  BadRequestError,
+  ConflictError,
+  InsufficientStockError,
+  NotFoundError,
+  StockShortage,
+} from '../common/errors';
+import { CatalogService } from '../catalog/catalog.service';
+import { StockLevelInfo, StockLevelsService, stockPairKey } from '../catalog/stock-levels.service';
+import { ProductVariant } from '../catalog/product-variant.entity';
+import { StockLocation } from '../catalog/stock-location.entity';
+import { OrdersService } from '../orders/orders.service';
+import { Order } from '../orders/order.entity';
+import { OrderItem } from '../orders/order-item.entity';
+import { InventoryReservation } from './inventory-reservation.entity';
+import { ReservationHistory } from './reservation-history';
+import { outstandingOf, ReservationSettlementService } from './reservation-settlement.service';
+
+export interface ReservationLine {
+  orderItemId: string;
+  productVariantId: string;
+  stockLocationId: string;
+  quantity: number;
+}
+
+export interface ReserveOptions {
+  /** Absent: now + RESERVATION_TTL_MINUTES (never when unset); null: never expires. */
+  expiresAt?: Date | null;
+  notes?: string | null;
+}
+
+interface LevelGroup {
+  key: string;
+  level: StockLevelInfo | undefined;
+  lines: ReservationLine[];
+  total: number;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Making reservations. All lines of one call are reserved or none is: lines on the same stock
+ * level are summed first, each stock level gets ONE guarded UPDATE (in stock level id order), and
+ * if any level is short the levels already taken are given back before InsufficientStockError
+ * lists every short line. Expired holds on those levels are released first, in the same
+ * transaction, so they never block. Per order item, the active reserved total never exceeds the
+ * ordered quantity (checked under a transaction-scoped advisory lock on the item).
+ */
+@Injectable()
+export class ReservationBookingService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: AppConfig,
+    private readonly orders: OrdersService,
+    private readonly catalog: CatalogService,
+    private readonly stockLevels: StockLevelsService,
+    private readonly settlement: ReservationSettlementService,
+    private readonly history: ReservationHistory,
+  ) {}
+
+  async reserveMany(
+    orderId: string,
+    lines: readonly ReservationLine[],
+    options: ReserveOptions = {},
+  ): Promise<InventoryReservation[]> {
+    if (lines.length === 0) return [];
+    lines.forEach((line, index) => {
+      if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) {
+        throw new BadRequestError(`lines[${index}].quantity must be a positive integer`, [
+          {
+            field: lines.length === 1 ? 'quantity' : `lines[${index}].quantity`,
+            message: 'must be a positive integer',
+          },
+        ]);
+      }
+    });
+    const expiresAt = this.resolveExpiry(options.expiresAt);
+    const items = await this.checkItems(orderId, lines);
+
+    await this.checkOrderedQuantities(items, lines);
+    const groups = await this.groupByStockLevel(lines);
+    await this.settlement.releaseExpired(groups.filter((g) => g.level).map((g) => g.level as StockLevelInfo));
+    await this.reserveAllOrNothing(groups, items);
+
+    const order = this.em.getReference(Order, orderId);
+    const reservations = lines.map((line) => {
+      const reservation = new InventoryReservation(
+        order,
+        items.get(line.orderItemId) as OrderItem,
+        this.em.getReference(ProductVariant, line.productVariantId),
+        this.em.getReference(StockLocation, line.stockLocationId),
+        line.quantity,
+      );
+      reservation.expiresAt = expiresAt;
+      reservation.notes = options.notes ?? null;
+      this.em.persist(reservation);
+      return reservation;
+    });
+    const levels = new Map(groups.map((g) => [g.key, g.level as StockLevelInfo]));
+    await this.history.record(
+      reservations.map((reservation, index) => {
+        const level = levels.get(stockPairKey(lines[index]));
+        return {
+          reservation,
+          change: 'reserved' as const,
+          quantity: reservation.quantityReserved,
+          sku: level?.sku ?? reservation.orderItem.sku,
+          stockLocationCode: level?.stockLocationCode ?? lines[index].stockLocationId,
+        };
+      }),
+    );
+    return reservations;
+  }
+
+  private resolveExpiry(expiresAt: Date | null | undefined): Date | null {
+    if (expiresAt === null) return null;
+    if (expiresAt === undefined) {
+      const ttl = this.config.get('RESERVATION_TTL_MINUTES');
+      return ttl ? new Date(Date.now() + ttl * 60_000) : null;
+    }
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
+      throw new BadRequestError('expiresAt must be in the future', [
+        { field: 'expiresAt', message: 'must be in the future' },
+      ]);
+    }
+    return expiresAt;
+  }
+
+  /** Every line's item belongs to the order and is for the line's variant. */
+  private async checkItems(
+    orderId: string,
+    lines: readonly ReservationLine[],
+  ): Promise<Map<string, OrderItem>> {
+    const items = new Map((await this.orders.items(orderId)).map((item) => [item.id, item]));
+    for (const line of lines) {
+      const item = items.get(line.orderItemId);
+      if (!item) throw new NotFoundError(`Order item ${line.orderItemId} of order ${orderId}`);
+      if (item.productVariant.id !== line.productVariantId) {
+        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariant.id}`, [
+          { field: 'productVariantId', message: `must be the variant of order item ${item.id}` },
+        ]);
+      }
+    }
+    return items;
+  }
+
+  /**
+   * The active reserved total of each item, plus these lines, stays within its ordered quantity.
+   * Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
+   */
+  private async checkOrderedQuantities(items: Map<string, OrderItem>, lines: readonly ReservationLine[]) {
+    const requested = new Map<string, number>();
+    for (const line of lines)
+      requested.set(line.orderItemId, (requested.get(line.orderItemId) ?? 0) + line.quantity);
+    const itemIds = [...requested.keys()].sort(byText);
+    for (const itemId of itemIds) {
+      await this.em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+        `reservation_item:${itemId}`,
+      ]);
+    }
+    const rows = await this.em.execute<{ order_item_id: string; held: number }[]>(
+      `select order_item_id, sum(quantity_reserved - quantity_fulfilled)::int as held
+         from inventory_reservations
+        where is_active and order_item_id in (${itemIds.map(() => '?').join(', ')})
+        group by order_item_id`,
+      itemIds,
+    );
+    const held = new Map(rows.map((row) => [row.order_item_id, row.held]));
+    // Reservations made earlier in this transaction are not flushed yet; count them too.
+    for (const entity of this.em.getUnitOfWork().getPersistStack()) {
+      if (entity instanceof InventoryReservation && entity.isActive && requested.has(entity.orderItem.id)) {
+        held.set(entity.orderItem.id, (held.get(entity.orderItem.id) ?? 0) + outstandingOf(entity));
+      }
+    }
+    const over = itemIds
+      .map((itemId) => {
+        const item = items.get(itemId) as OrderItem;
+        return {
+          orderItemId: itemId,
+          ordered: item.quantity,
+          reserved: held.get(itemId) ?? 0,
+          requested: requested.get(itemId) ?? 0,
+        };
+      })
+      .filter((row) => row.reserved + row.requested > row.ordered);
+    if (over.length > 0) {
+      throw new ConflictError(
+        over
+          .map(
+            (o) =>
+              `order item ${o.orderItemId}: ${o.reserved} of ${o.ordered} units already reserved, ${o.requested} more requested`,
+          )
+          .join('; '),
+        { items: over },
+      );
+    }
+  }
+
+  /** Lines per stock level; unknown locations are a 404, inactive ones a 409. */
+  private async groupByStockLevel(lines: readonly ReservationLine[]): Promise<LevelGroup[]> {
+    const levels = new Map(
+      (await this.stockLevels.findLevels(lines)).map((level) => [stockPairKey(level), level]),
+    );
+    const missing = [
+      ...new Set(lines.filter((l) => !levels.has(stockPairKey(l))).map((l) => l.stockLocationId)),
+    ];
+    const known = new Set((await this.catalog.findLocations(missing)).map((location) => location.id));
+    const unknown = missing.find((id) => !known.has(id));
+    if (unknown) throw new NotFoundError('Stock location', unknown);
+    const inactive = [...levels.values()].find((level) => !level.stockLocationActive);
+    if (inactive) {
+      throw new ConflictError(
+        `Stock location ${inactive.stockLocationCode} is inactive and takes no reservations`,
+      );
+    }
+    const groups = new Map<string, LevelGroup>();
+    for (const line of lines) {
+      const key = stockPairKey(line);
+      const group = groups.get(key) ?? { key, level: levels.get(key), lines: [], total: 0 };
+      group.lines.push(line);
+      group.total += line.quantity;
+      groups.set(key, group);
+    }
+    return [...groups.values()];
+  }
+
+  /** One guarded UPDATE per stock level in id order; on any shortage, undo and report every short line. */
+  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItem>): Promise<void> {
+    const ordered = [...groups].sort((a, b) => byText(a.level?.id ?? '', b.level?.id ?? ''));
+    const taken: LevelGroup[] = [];
+    const shortages: StockShortage[] = [];
+    for (const group of ordered) {
+      const attempt = group.level !== undefined && shortages.length === 0;
+      if (attempt && (await this.stockLevels.tryReserve((group.level as StockLevelInfo).id, group.total))) {
+        taken.push(group);
+        continue;
+      }
+      const counters = group.level ? await this.stockLevels.counters(group.level.id) : null;
+      const available = counters ? Math.max(0, counters.quantityOnHand - counters.quantityReserved) : 0;
+      // Once a level is short nothing more is reserved; later levels are only checked, to report them.
+      if (!attempt && group.level && group.total <= available) continue;
+      for (const line of group.lines) {
+        shortages.push({
+          productVariantId: line.productVariantId,
+          stockLocationId: line.stockLocationId,
+          orderItemId: line.orderItemId,
+          sku: group.level?.sku ?? items.get(line.orderItemId)?.sku,
+          requested: line.quantity,
+          available,
+        });
+      }
+    }
+    if (shortages.length === 0) return;
+    for (const group of taken)
+      await this.stockLevels.unreserve((group.level as StockLevelInfo).id, group.total);
+    throw new InsufficientStockError(shortages);
+  }
+}

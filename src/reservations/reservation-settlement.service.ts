@@ -1,0 +1,270 @@
+import { Injectable } from '@nestjs/common';
+import { FilterQuery, LockMode } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadRequestError, ConflictError, NotFoundError } from '../common/errors';
+import { StockLevelInfo, StockLevelsService, stockPairKey, StockPair } from '../catalog/stock-levels.service';
+import { InventoryReservation } from './inventory-reservation.entity';
+import { ReleaseReason } from './release-reason.enum';
+import { ReservationEvent, ReservationHistory } from './reservation-history';
+
+export const outstandingOf = (r: InventoryReservation) => r.quantityReserved - r.quantityFulfilled;
+
+const pairOf = (r: InventoryReservation): StockPair => ({
+  productVariantId: r.productVariant.id,
+  stockLocationId: r.stockLocation.id,
+});
+
+/**
+ * Everything that ends or shrinks a hold: release, expiry, fulfilment, and extending its expiry.
+ * Reservation rows are locked (FOR UPDATE, in id order) before anything is decided, so release,
+ * fulfilment and expiry of one reservation serialise and exactly one of them wins; then the stock
+ * level counters move in stock level id order; then history is written. That order is the same
+ * everywhere, which keeps concurrent transactions from deadlocking each other.
+ */
+@Injectable()
+export class ReservationSettlementService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly stockLevels: StockLevelsService,
+    private readonly history: ReservationHistory,
+  ) {}
+
+  /** The reservation, locked for the rest of the transaction (404 when missing). */
+  async lock(id: string): Promise<InventoryReservation> {
+    const reservation = await this.em.findOne(
+      InventoryReservation,
+      { id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+    if (!reservation) throw new NotFoundError('Reservation', id);
+    return reservation;
+  }
+
+  /** Active reservations matching `where`, locked in id order (waits for, never skips, other holders). */
+  lockActive(where: FilterQuery<InventoryReservation>): Promise<InventoryReservation[]> {
+    return this.em.find(
+      InventoryReservation,
+      { $and: [where, { isActive: true }] },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
+    );
+  }
+
+  async release(id: string, reason: ReleaseReason = ReleaseReason.RELEASED): Promise<InventoryReservation> {
+    const reservation = await this.lock(id);
+    assertActive(reservation);
+    await this.releaseLocked([reservation], reason);
+    return reservation;
+  }
+
+  async fulfil(id: string, quantity: number): Promise<InventoryReservation> {
+    assertPositiveInteger(quantity, 'quantity');
+    const reservation = await this.lock(id);
+    assertActive(reservation);
+    const outstanding = outstandingOf(reservation);
+    if (quantity > outstanding) {
+      throw new ConflictError(
+        `Cannot fulfil ${quantity} units: reservation ${id} has ${outstanding} outstanding`,
+        { outstanding, requested: quantity },
+      );
+    }
+    await this.consumeLocked([{ reservation, quantity }]);
+    return reservation;
+  }
+
+  async extend(id: string, expiresAt: Date): Promise<InventoryReservation> {
+    if (!(expiresAt.getTime() > Date.now())) {
+      throw new BadRequestError('expiresAt must be in the future', [
+        { field: 'expiresAt', message: 'must be in the future' },
+      ]);
+    }
+    const reservation = await this.lock(id);
+    assertActive(reservation);
+    const previousExpiresAt = reservation.expiresAt ?? null;
+    reservation.expiresAt = expiresAt;
+    const [level] = await this.stockLevels.findLevels([pairOf(reservation)]);
+    await this.history.record([
+      { ...eventBase(reservation, level), change: 'extended', quantity: 0, previousExpiresAt },
+    ]);
+    return reservation;
+  }
+
+  /** Releases every active reservation of the order (e.g. cancel); returns how many. */
+  async releaseForOrder(orderId: string, reason: ReleaseReason): Promise<number> {
+    if (reason === ReleaseReason.FULFILLED) {
+      throw new Error('Fulfilment goes through fulfil/fulfilForOrderItems, not a release');
+    }
+    const reservations = await this.lockActive({ order: orderId });
+    await this.releaseLocked(reservations, reason);
+    return reservations.length;
+  }
+
+  /**
+   * Fulfils `quantities[orderItemId]` units of each item from its active reservations, oldest first.
+   * Not enough reserved for any item → 409 listing each short item, and nothing changes.
+   */
+  async fulfilForOrderItems(orderId: string, quantities: Record<string, number>): Promise<void> {
+    const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
+    wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
+    if (wanted.length === 0) return;
+    const reservations = await this.lockActive({
+      order: orderId,
+      orderItem: { $in: wanted.map(([itemId]) => itemId) },
+    });
+    const parts: { reservation: InventoryReservation; quantity: number }[] = [];
+    const short: { orderItemId: string; requested: number; reserved: number }[] = [];
+    for (const [orderItemId, requested] of wanted) {
+      const oldestFirst = reservations
+        .filter((r) => r.orderItem.id === orderItemId)
+        .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
+      let remaining = requested;
+      for (const reservation of oldestFirst) {
+        if (remaining === 0) break;
+        const take = Math.min(remaining, outstandingOf(reservation));
+        if (take > 0) parts.push({ reservation, quantity: take });
+        remaining -= take;
+      }
+      if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
+    }
+    if (short.length > 0) {
+      throw new ConflictError(
+        `Not enough reserved stock to fulfil ${short.length} item${short.length === 1 ? '' : 's'} of order ${orderId}`,
+        { items: short },
+      );
+    }
+    await this.consumeLocked(parts);
+  }
+
+  /**
+   * Releases the expired active reservations of these stock levels, waiting for rows another
+   * transaction holds (a reservation must not be blocked by an expired one, even before a sweep).
+   */
+  async releaseExpired(pairs: readonly StockPair[]): Promise<number> {
+    if (pairs.length === 0) return 0;
+    const reservations = await this.lockActive({
+      expiresAt: { $lte: new Date() },
+      $or: pairs.map((pair) => ({
+        productVariant: pair.productVariantId,
+        stockLocation: pair.stockLocationId,
+      })),
+    });
+    await this.releaseLocked(reservations, ReleaseReason.EXPIRED);
+    return reservations.length;
+  }
+
+  /**
+   * One sweeper batch: claims up to `batchSize` expired active reservations with FOR UPDATE SKIP
+   * LOCKED (rows another sweeper or request holds are left to it) and releases them.
+   */
+  async expireDue(batchSize: number): Promise<number> {
+    const reservations = await this.em.find(
+      InventoryReservation,
+      { isActive: true, expiresAt: { $lte: new Date() } },
+      {
+        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+        refresh: true,
+        orderBy: { expiresAt: 'asc', id: 'asc' },
+        limit: batchSize,
+      },
+    );
+    await this.releaseLocked(reservations, ReleaseReason.EXPIRED);
+    return reservations.length;
+  }
+
+  /** Releases locked active reservations: counters first (stock level id order), then history. */
+  async releaseLocked(reservations: InventoryReservation[], reason: ReleaseReason): Promise<void> {
+    const active = reservations.filter((r) => r.isActive);
+    if (active.length === 0) return;
+    const levels = await this.levelsOf(active);
+    await this.moveCounters(
+      active.map((r) => ({ reservation: r, quantity: outstandingOf(r) })),
+      levels,
+      'unreserve',
+    );
+    const now = new Date();
+    const events: ReservationEvent[] = active.map((reservation) => {
+      const quantity = outstandingOf(reservation);
+      reservation.isActive = false;
+      reservation.releasedAt = now;
+      reservation.releaseReason = reason;
+      return {
+        ...eventBase(reservation, levels.get(stockPairKey(pairOf(reservation)))),
+        change: reason,
+        quantity,
+      };
+    });
+    await this.history.record(events);
+  }
+
+  /** Fulfils parts of locked active reservations: on hand and reserved go down together. */
+  private async consumeLocked(
+    parts: { reservation: InventoryReservation; quantity: number }[],
+  ): Promise<void> {
+    if (parts.length === 0) return;
+    const levels = await this.levelsOf(parts.map((p) => p.reservation));
+    await this.moveCounters(parts, levels, 'consume');
+    const now = new Date();
+    const events: ReservationEvent[] = parts.map(({ reservation, quantity }) => {
+      reservation.quantityFulfilled += quantity;
+      if (reservation.quantityFulfilled === reservation.quantityReserved) {
+        reservation.isActive = false;
+        reservation.fulfilledAt = now;
+        reservation.releaseReason = ReleaseReason.FULFILLED;
+      }
+      return {
+        ...eventBase(reservation, levels.get(stockPairKey(pairOf(reservation)))),
+        change: ReleaseReason.FULFILLED,
+        quantity,
+      };
+    });
+    await this.history.record(events);
+  }
+
+  private async levelsOf(reservations: InventoryReservation[]): Promise<Map<string, StockLevelInfo>> {
+    const levels = await this.stockLevels.findLevels(reservations.map(pairOf));
+    return new Map(levels.map((level) => [stockPairKey(level), level]));
+  }
+
+  /** Sums the quantities per stock level and moves each counter once, in stock level id order. */
+  private async moveCounters(
+    parts: { reservation: InventoryReservation; quantity: number }[],
+    levels: Map<string, StockLevelInfo>,
+    move: 'unreserve' | 'consume',
+  ): Promise<void> {
+    const totals = new Map<string, number>();
+    for (const { reservation, quantity } of parts) {
+      const level = levels.get(stockPairKey(pairOf(reservation)));
+      if (!level) throw new Error(`Reservation ${reservation.id} has no stock level (counter drift)`);
+      totals.set(level.id, (totals.get(level.id) ?? 0) + quantity);
+    }
+    for (const [levelId, quantity] of [...totals].sort(([a], [b]) => a.localeCompare(b))) {
+      await (move === 'unreserve'
+        ? this.stockLevels.unreserve(levelId, quantity)
+        : this.stockLevels.consume(levelId, quantity));
+    }
+  }
+}
+
+function eventBase(reservation: InventoryReservation, level: StockLevelInfo | undefined) {
+  return {
+    reservation,
+    sku: level?.sku ?? reservation.productVariant.id,
+    stockLocationCode: level?.stockLocationCode ?? reservation.stockLocation.id,
+  };
+}
+
+function assertActive(reservation: InventoryReservation): void {
+  if (!reservation.isActive) {
+    throw new ConflictError(
+      `Reservation ${reservation.id} is no longer active (${reservation.releaseReason ?? 'inactive'})`,
+      { releaseReason: reservation.releaseReason ?? null },
+    );
+  }
+}
+
+function assertPositiveInteger(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new BadRequestError(`${field} must be a positive integer`, [
+      { field, message: 'must be a positive integer' },
+    ]);
+  }
+}

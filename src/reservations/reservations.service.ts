@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { FilterQuery } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, NotFoundError } from '../common/errors';
+import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { OrdersService } from '../orders/orders.service';
+import { OrderStatus } from '../orders/order-status.enum';
+import { InventoryReservation } from './inventory-reservation.entity';
+import { ReleaseReason } from './release-reason.enum';
+import { ReservationBookingService, ReservationLine, ReserveOptions } from './reservation-booking.service';
+import { ReservationSettlementService } from './reservation-settlement.service';
+import {
+  ListReservationsQueryDto,
+  OrderReservationsQueryDto,
+  ReservationResponse,
+} from './dto/reservation.dto';
+
+export type { ReservationLine, ReserveOptions } from './reservation-booking.service';
+
+export interface CreateReservationInput {
+  orderId: string;
+  orderItemId: string;
+  productVariantId: string;
+  stockLocationId: string;
+  quantity: number;
+  /** Absent: the default TTL; null: never expires. */
+  expiresAt?: Date | string | null;
+  notes?: string | null;
+}
+
+export interface OrderItemReservationSummary {
+  orderItemId: string;
+  /** Units currently held: Σ (reserved − fulfilled) over the item's active reservations. */
+  reserved: number;
+  /** Units fulfilled from reservations (active or not). */
+  fulfilled: number;
+  /** Number of active reservations. */
+  active: number;
+}
+
+/** Orders that no longer take new reservations. */
+const CLOSED_STATUSES = new Set<OrderStatus>([
+  OrderStatus.SHIPPED,
+  OrderStatus.DELIVERED,
+  OrderStatus.CANCELLED,
+  OrderStatus.RETURN_REQUESTED,
+  OrderStatus.RETURNED,
+  OrderStatus.REFUNDED,
+]);
+
+const SORTABLE = {
+  reservedAt: 'reservedAt',
+  expiresAt: 'expiresAt',
+  createdAt: 'createdAt',
+  quantityReserved: 'quantityReserved',
+};
+
+export function toReservationResponse(r: InventoryReservation): ReservationResponse {
+  return {
+    id: r.id,
+    orderId: r.order.id,
+    orderItemId: r.orderItem.id,
+    productVariantId: r.productVariant.id,
+    stockLocationId: r.stockLocation.id,
+    quantityReserved: r.quantityReserved,
+    quantityFulfilled: r.quantityFulfilled,
+    isActive: r.isActive,
+    expiresAt: r.expiresAt?.toISOString() ?? null,
+    reservedAt: r.reservedAt.toISOString(),
+    releasedAt: r.releasedAt?.toISOString() ?? null,
+    fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
+    releaseReason: r.releaseReason ?? null,
+  };
+}
+
+/**
+ * Inventory reservations: what other modules and the routes call. Making holds lives in
+ * ReservationBookingService, ending them in ReservationSettlementService; this class adds the reads.
+ * Mutations must run inside the unit of work (a mutating request or UnitOfWork.run).
+ */
+@Injectable()
+export class ReservationsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly orders: OrdersService,
+    private readonly booking: ReservationBookingService,
+    private readonly settlement: ReservationSettlementService,
+  ) {}
+
+  /** One reservation for an order item (POST /reservations). The order must still be open. */
+  async create(input: CreateReservationInput): Promise<InventoryReservation> {
+    const order = await this.orders.get(input.orderId);
+    if (CLOSED_STATUSES.has(order.status)) {
+      throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
+        status: order.status,
+      });
+    }
+    const expiresAt =
+      input.expiresAt === undefined || input.expiresAt === null ? input.expiresAt : new Date(input.expiresAt);
+    const [reservation] = await this.booking.reserveMany(
+      input.orderId,
+      [
+        {
+          orderItemId: input.orderItemId,
+          productVariantId: input.productVariantId,
+          stockLocationId: input.stockLocationId,
+          quantity: input.quantity,
+        },
+      ],
+      { expiresAt, notes: input.notes },
+    );
+    return reservation;
+  }
+
+  /**
+   * Reserves every line or none (InsufficientStockError listing every short line). Lines on the
+   * same variant and location are summed before checking. Used by order confirmation.
+   */
+  reserveMany(
+    orderId: string,
+    lines: ReservationLine[],
+    options: ReserveOptions = {},
+  ): Promise<InventoryReservation[]> {
+    return this.booking.reserveMany(orderId, lines, options);
+  }
+
+  async get(id: string): Promise<InventoryReservation> {
+    const reservation = await this.em.findOne(InventoryReservation, { id });
+    if (!reservation) throw new NotFoundError('Reservation', id);
+    return reservation;
+  }
+
+  async list(query: ListReservationsQueryDto): Promise<Page<InventoryReservation>> {
+    const where: FilterQuery<InventoryReservation> = {};
+    if (query.orderId) where.order = query.orderId;
+    if (query.productVariantId) where.productVariant = query.productVariantId;
+    if (query.stockLocationId) where.stockLocation = query.stockLocationId;
+    if (query.isActive !== undefined) where.isActive = query.isActive;
+    if (query.expiresBefore) where.expiresAt = { $lt: new Date(query.expiresBefore) };
+    const [reservations, total] = await this.em.findAndCount(InventoryReservation, where, {
+      orderBy: [...parseSort(query.sort, SORTABLE, '-reservedAt'), { id: 'asc' }],
+      limit: query.pageSize,
+      offset: offsetOf(query),
+    });
+    return toPage(reservations, total, query);
+  }
+
+  /** GET /orders/:orderId/reservations: 404 for an unknown order. */
+  async pageForOrder(orderId: string, query: OrderReservationsQueryDto): Promise<Page<InventoryReservation>> {
+    await this.orders.get(orderId);
+    return this.list({ ...query, orderId } as ListReservationsQueryDto);
+  }
+
+  /** Every reservation of the order, active or not, oldest first. */
+  listForOrder(orderId: string): Promise<InventoryReservation[]> {
+    return this.em.find(
+      InventoryReservation,
+      { order: orderId },
+      { orderBy: { reservedAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** Reservations of a variant (optionally only the active ones), oldest first. */
+  listForVariant(variantId: string, options: { activeOnly?: boolean } = {}): Promise<InventoryReservation[]> {
+    return this.em.find(
+      InventoryReservation,
+      { productVariant: variantId, ...(options.activeOnly ? { isActive: true } : {}) },
+      { orderBy: { reservedAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** Per order item: units held, units fulfilled, number of active reservations. */
+  async summaryForOrder(orderId: string): Promise<OrderItemReservationSummary[]> {
+    const rows = await this.em.execute<OrderItemReservationSummary[]>(
+      `select order_item_id as "orderItemId",
+              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as reserved,
+              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled,
+              (count(*) filter (where is_active))::int as active
+         from inventory_reservations where order_id = ?
+        group by order_item_id order by order_item_id`,
+      [orderId],
+    );
+    return rows;
+  }
+
+  /** Units held by active reservations of a variant, everywhere or at one location. */
+  async totalReserved(variantId: string, stockLocationId?: string): Promise<number> {
+    const [row] = await this.em.execute<{ total: number }[]>(
+      `select coalesce(sum(quantity_reserved - quantity_fulfilled), 0)::int as total
+         from inventory_reservations
+        where is_active and product_variant_id = ?${stockLocationId ? ' and stock_location_id = ?' : ''}`,
+      stockLocationId ? [variantId, stockLocationId] : [variantId],
+    );
+    return row.total;
+  }
+
+  /** Units held per location for a variant. */
+  async totalReservedByLocation(variantId: string): Promise<{ stockLocationId: string; reserved: number }[]> {
+    return this.em.execute(
+      `select stock_location_id as "stockLocationId", sum(quantity_reserved - quantity_fulfilled)::int as reserved
+         from inventory_reservations where is_active and product_variant_id = ?
+        group by stock_location_id order by stock_location_id`,
+      [variantId],
+    );
+  }
+
+  release(id: string): Promise<InventoryReservation> {
+    return this.settlement.release(id, ReleaseReason.RELEASED);
+  }
+
+  /** Fulfils part (or all) of one reservation: on hand and reserved go down together. */
+  fulfil(id: string, quantity: number): Promise<InventoryReservation> {
+    return this.settlement.fulfil(id, quantity);
+  }
+
+  extend(id: string, expiresAt: Date | string): Promise<InventoryReservation> {
+    return this.settlement.extend(id, new Date(expiresAt));
+  }
+
+  /** Fulfils that many units per order item from its active reservations, oldest first (shipping). */
+  fulfilForOrderItems(orderId: string, quantities: Record<string, number>): Promise<void> {
+    return this.settlement.fulfilForOrderItems(orderId, quantities);
+  }
+
+  /** Releases every active reservation of an order (cancel); returns how many. */
+  releaseForOrder(orderId: string, reason: ReleaseReason): Promise<number> {
+    return this.settlement.releaseForOrder(orderId, reason);
+  }
+
+  /** Releases up to `batchSize` expired reservations no other transaction holds; returns how many. */
+  expire(batchSize = 100): Promise<number> {
+    return this.settlement.expireDue(batchSize);
+  }
+}
