@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyPurgeJob } from '../src/common/idempotency/idempotency-purge.job';
+import { UserRole } from '../src/identity/user-role.enum';
+import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+
+/** POST /users is the creating endpoint these tests use. */
+const newUser = (email = `idem-${randomUUID()}@test.local`) => ({
+  email,
+  password: 'long-enough-password',
+  fullName: 'Idem Potent',
+  role: 'customer',
+});
+
+describe('Idempotency-Key on creating POSTs', () => {
+  let app: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    admin = await createUser(app, UserRole.ADMIN);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const create = (body: object, key?: string, who: TestUser = admin) => {
+    const req = http(app).post('/api/v1/users').set(who.auth);
+    if (key !== undefined) req.set('Idempotency-Key', key);
+    return req.send(body);
+  };
+
+  async function usersWithEmail(email: string): Promise<number> {
+    const [{ count }] = await sql<{ count: string }>(app, 'select count(*) from users where email = ?', [
+      email,
+    ]);
+    return Number(count);
+  }
+
+  it('same key and same body: the first response (201 and body) is replayed, nothing new is created', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    const first = await create(body, key);
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+    const again = await create({ ...body }, key);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
+  it('the body is compared by value: the same fields in another order are the same request', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    const first = await create(body, key).expect(201);
+    const reordered = {
+      role: body.role,
+      fullName: body.fullName,
+      password: body.password,
+      email: body.email,
+    };
+    const again = await create(reordered, key).expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
+  it('same key and a different body: 422, nothing created', async () => {
+    const key = randomUUID();
+    await create(newUser(), key).expect(201);
+    const other = newUser();
+    const res = await create(other, key);
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await usersWithEmail(other.email)).toBe(0);
+  });
+
+  it('10 parallel identical requests: exactly one user, every answer the same 201 (or 409 in use)', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => create(body, key)));
+
+    expect(await usersWithEmail(body.email)).toBe(1);
+    const created = responses.filter((r) => r.status === 201);
+    const inUse = responses.filter((r) => r.status === 409);
+    expect(created.length + inUse.length).toBe(10);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    for (const res of created) expect(res.body).toEqual(created[0].body);
+    for (const res of inUse) expect(res.body.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    // Exactly one of them ran; the rest were replays.
+    expect(created.filter((r) => r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+  });
+
+  it('keys are per user: another admin’s identical key is a different request', async () => {
+    const otherAdmin = await createUser(app, UserRole.ADMIN);
+    const key = randomUUID();
+    const mine = newUser();
+    const theirs = newUser();
+    await create(mine, key).expect(201);
+    // The same key and body from someone else is not a replay of my response: it runs (and
+    // conflicts on the email, which frees their key again)...
+    const res = await create(mine, key, otherAdmin);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('CONFLICT');
+    // ...and another body under my key is no 422 for them.
+    await create(theirs, key, otherAdmin).expect(201);
+    expect(await usersWithEmail(mine.email)).toBe(1);
+    expect(await usersWithEmail(theirs.email)).toBe(1);
+  });
+
+  it('a failed first request frees its key: errors are not replayed', async () => {
+    const key = randomUUID();
+    const taken = newUser(admin.user.email);
+    const conflict = await create(taken, key);
+    expect(conflict.status).toBe(409);
+    const invalid = await create({ ...newUser(), role: 'emperor' }, key);
+    expect(invalid.status).toBe(400);
+    const body = newUser();
+    await create(body, key).expect(201);
+    expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
+  it('requests without a key are not deduplicated', async () => {
+    const body = newUser();
+    await create(body).expect(201);
+    await create(body).expect(409);
+  });
+
+  it('a key must be 1 to 255 visible ASCII characters', async () => {
+    for (const key of ['x'.repeat(256), 'with space', 'ümlaut']) {
+      const res = await http(app)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .set('Idempotency-Key', encodeURI(key) === key ? key : Buffer.from(key).toString('latin1'))
+        .send(newUser());
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+  });
+
+  it('an expired key no longer replays: the request runs afresh', async () => {
+    const key = randomUUID();
+    await create(newUser(), key).expect(201);
+    await sql(
+      app,
+      `update idempotency_keys set expires_at = now() - interval '1 minute' where key = ? and user_id = ?`,
+      [key, admin.user.id],
+    );
+    const fresh = newUser();
+    await create(fresh, key).expect(201);
+    expect(await usersWithEmail(fresh.email)).toBe(1);
+  });
+
+  it('IdempotencyPurgeJob.purge() deletes expired keys and keeps live ones', async () => {
+    const expiredKey = randomUUID();
+    const liveKey = randomUUID();
+    await create(newUser(), expiredKey).expect(201);
+    await create(newUser(), liveKey).expect(201);
+    await sql(app, `update idempotency_keys set expires_at = now() - interval '1 hour' where key = ?`, [
+      expiredKey,
+    ]);
+
+    const purged = await app.get(IdempotencyPurgeJob).purge();
+    expect(purged).toBeGreaterThanOrEqual(1);
+    const left = await sql<{ key: string }>(app, 'select key from idempotency_keys where key in (?, ?)', [
+      expiredKey,
+      liveKey,
+    ]);
+    expect(left.map((row) => row.key)).toEqual([liveKey]);
+  });
+});
