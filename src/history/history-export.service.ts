@@ -55,6 +55,8 @@ export class HistoryExportService {
       columns: HISTORY_CSV_COLUMNS.map((column) => ({ ...column })),
       escape_formulas: true,
       record_delimiter: '\r\n',
+      // Quote a field holding a bare LF or CR too, not only one holding the record delimiter.
+      quote_record_delimiter: true,
     });
     // pipeline destroys both ends on a failure or when the client goes away, ending the reads.
     pipeline(records, csv, (error) => {
