@@ -97,7 +97,10 @@ function isConnectionFailure(error: unknown): boolean {
   return (
     /Connection terminated|connection to the server|Knex: Timeout acquiring a connection|terminating connection/i.test(
       message,
-    ) || /ECONNREFUSED|ECONNRESET/.test(message)
+    ) ||
+    /ECONNREFUSED|ECONNRESET/.test(message) ||
+    // node-postgres when connecting took longer than connectionTimeoutMillis
+    message === 'timeout expired'
   );
 }
 

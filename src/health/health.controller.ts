@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators';
+import { DomainError } from '../common/errors';
 import { NoThrottle } from '../common/throttling';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -26,10 +27,29 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'The database (and Redis when configured) answer; 503 otherwise (public)' })
   @HealthCheck()
-  ready() {
-    return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 2000 }),
-      () => this.redis.check('redis'),
-    ]);
+  async ready() {
+    try {
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: 2000 }),
+        () => this.redis.check('redis'),
+      ]);
+    } catch (error) {
+      throw notReady(error);
+    }
   }
+}
+
+/**
+ * The 503 names which dependency is down (statuses only: the driver's messages stay in the log),
+ * so that an operator reading the probe sees `database: down` rather than a bare 503.
+ */
+function notReady(error: unknown): unknown {
+  if (!(error instanceof ServiceUnavailableException)) return error;
+  const details = (error.getResponse() as { details?: Record<string, { status?: string }> }).details ?? {};
+  const checks = Object.fromEntries(Object.entries(details).map(([name, result]) => [name, result.status]));
+  const down = Object.keys(checks).filter((name) => checks[name] !== 'up');
+  return new DomainError(503, 'SERVICE_UNAVAILABLE', `Not ready: ${down.join(', ') || 'a check'} down`, {
+    checks,
+    retryAfter: 5,
+  });
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../common/unit-of-work';
+import { MetricsService } from '../metrics/metrics.service';
 import { backoffDelayMs } from './backoff';
 import { NotificationStatus } from './notification-status.enum';
 import { NotificationChannels } from './channels/notification-channels';
@@ -59,6 +60,7 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
     private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly channels: NotificationChannels,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,7 +80,10 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
     if (this.running) return;
     this.running = true;
     try {
-      const result = await this.dispatch();
+      const result = await this.metrics.trackJob('notification_dispatch', async () => {
+        const outcome = await this.dispatch();
+        return { ...outcome, items: outcome.sent, failures: outcome.retried + outcome.failed };
+      });
       if (result.claimed > 0) {
         this.logger.log(
           `Notifications: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed`,

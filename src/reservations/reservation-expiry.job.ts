@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../common/unit-of-work';
+import { MetricsService } from '../metrics/metrics.service';
 import { ReservationSettlementService } from './reservation-settlement.service';
 
 const JOB_NAME = 'reservation-expiry';
@@ -23,6 +24,7 @@ export class ReservationExpiryJob implements OnApplicationBootstrap, OnModuleDes
     private readonly settlement: ReservationSettlementService,
     private readonly scheduler: SchedulerRegistry,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,7 +42,7 @@ export class ReservationExpiryJob implements OnApplicationBootstrap, OnModuleDes
     if (this.running) return; // the previous sweep of this instance is still going
     this.running = true;
     try {
-      const released = await this.sweep();
+      const released = await this.metrics.trackJob('reservation_expiry', () => this.sweep());
       if (released > 0) this.logger.log(`Released ${released} expired reservations`);
     } catch (error) {
       this.logger.warn(`Reservation sweep failed: ${(error as Error).message}`);

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
+import { UserRole } from '../src/identity/user-role.enum';
+import { hostPort, TcpProxy } from './system/support/tcp-proxy';
+import { openSession, terminateBackends, waitForBlockedBackend } from './system/support/pg';
+import { expectCleanProblem } from './system/support/problems';
+
+/**
+ * Faults of the database under a running app (in process, on the run's test database): its
+ * backends killed in the middle of a transaction, the database unreachable and back, connections
+ * cut mid-request. The app reaches PostgreSQL through a TCP proxy the test can break; it runs
+ * under its own application_name (PGAPPNAME) so that only its backends are terminated.
+ */
+describe('faults: the database fails under a running app', () => {
+  const appName = `oms-faults-${randomUUID().slice(0, 8)}`;
+  const databaseUrl = process.env.TEST_DATABASE_URL!;
+  let proxy: TcpProxy;
+  let app: TestApp;
+  let admin: TestUser;
+  let session: Client;
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start(hostPort(databaseUrl));
+    app = await createTestApp({ DATABASE_URL: proxy.urlFor(databaseUrl), PGAPPNAME: appName });
+    admin = await createUser(app, UserRole.ADMIN);
+    session = await openSession(databaseUrl, `${appName}-test`);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await session?.end();
+    await proxy?.close();
+  });
+
+  async function userRow(id: string): Promise<{ full_name: string } | undefined> {
+    return (await session.query('select full_name from users where id = $1', [id])).rows[0];
+  }
+
+  /** A few reads in a row all succeed: the pool threw away the dead connections. */
+  async function expectHealthyAgain(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      await http(app).get(`/api/v1/users/${admin.user.id}`).set(admin.auth).expect(200);
+    }
+    await http(app).get('/health/ready').expect(200);
+  }
+
+  it('a backend terminated while the request waits in its transaction: 503, nothing written, next requests succeed', async () => {
+    const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
+    const holder = await openSession(databaseUrl);
+    try {
+      await holder.query('begin');
+      await holder.query('select id from users where id = $1 for update', [target.user.id]);
+      const pending = http(app)
+        .patch(`/api/v1/users/${target.user.id}`)
+        .set(admin.auth)
+        .send({ fullName: 'After' })
+        .then((res) => res);
+      await waitForBlockedBackend(holder, { applicationName: appName });
+      expect(await terminateBackends(session, appName)).toBeGreaterThanOrEqual(1);
+      const res = await pending;
+      expectCleanProblem(res, 503, 'SERVICE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBeDefined();
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    expect(await userRow(target.user.id)).toEqual({ full_name: 'Before' });
+
+    await expectHealthyAgain();
+    await http(app)
+      .patch(`/api/v1/users/${target.user.id}`)
+      .set(admin.auth)
+      .send({ fullName: 'After' })
+      .expect(200);
+    expect(await userRow(target.user.id)).toEqual({ full_name: 'After' });
+  });
+
+  it('an idempotent create killed mid-transaction frees its key: the retry creates exactly once', async () => {
+    const email = `fault-${randomUUID()}@test.local`;
+    const key = `fault-${randomUUID()}`;
+    const body = { email, password: 'fault-password-123', fullName: 'Fault Create', role: 'support' };
+    const holder = await openSession(databaseUrl);
+    try {
+      // The test inserts the same email first and keeps its transaction open: the app's INSERT waits
+      // on the unique index until the test's transaction ends.
+      await holder.query('begin');
+      await holder.query(
+        `insert into users (id, email, password_hash, full_name, role) values ($1, $2, 'x', 'Holder', 'support')`,
+        [randomUUID(), email],
+      );
+      const pending = http(app)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .set('Idempotency-Key', key)
+        .send(body)
+        .then((res) => res);
+      await waitForBlockedBackend(holder, { applicationName: appName });
+      await terminateBackends(session, appName);
+      expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const count = async () =>
+      (await session.query('select count(*)::int as n from users where lower(email) = lower($1)', [email]))
+        .rows[0].n;
+    expect(await count()).toBe(0);
+
+    const retry = await http(app)
+      .post('/api/v1/users')
+      .set(admin.auth)
+      .set('Idempotency-Key', key)
+      .send(body);
+    expect(retry.status).toBe(201);
+    const replay = await http(app)
+      .post('/api/v1/users')
+      .set(admin.auth)
+      .set('Idempotency-Key', key)
+      .send(body);
+    expect({ status: replay.status, id: replay.body.id }).toEqual({ status: 201, id: retry.body.id });
+    expect(await count()).toBe(1);
+  });
+
+  it('the database unreachable: /health/ready and the API answer 503, ready again within 10 s of recovery', async () => {
+    proxy.cut();
+    try {
+      const ready = await http(app).get('/health/ready');
+      expect(ready.status).toBe(503);
+      expectCleanProblem(ready, 503, 'SERVICE_UNAVAILABLE');
+      expect(ready.body.checks).toEqual({ database: 'down', redis: 'up' });
+      await http(app).get('/health/live').expect(200);
+
+      const read = await http(app).get(`/api/v1/users/${admin.user.id}`).set(admin.auth);
+      expectCleanProblem(read, 503, 'SERVICE_UNAVAILABLE');
+      expect(read.headers['retry-after']).toBeDefined();
+      const write = await http(app)
+        .post('/api/v1/users')
+        .set(admin.auth)
+        .send({
+          email: `down-${randomUUID()}@test.local`,
+          password: 'down-password-123',
+          fullName: 'X',
+          role: 'support',
+        });
+      expectCleanProblem(write, 503, 'SERVICE_UNAVAILABLE');
+      const login = await http(app)
+        .post('/api/v1/auth/login')
+        .send({ email: admin.user.email, password: admin.password });
+      expectCleanProblem(login, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      proxy.restore();
+    }
+    const restoredAt = Date.now();
+    let readyAfterMs: number | undefined;
+    while (Date.now() - restoredAt < 10000) {
+      if ((await http(app).get('/health/ready')).status === 200) {
+        readyAfterMs = Date.now() - restoredAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(readyAfterMs).toBeDefined();
+    await expectHealthyAgain();
+  });
+
+  it('a network partition (connections accepted, never answered): 503 within seconds, not a hang', async () => {
+    proxy.blackhole();
+    try {
+      const ready = await http(app).get('/health/ready');
+      expectCleanProblem(ready, 503, 'SERVICE_UNAVAILABLE');
+      expect(ready.body.checks).toEqual({ database: 'down', redis: 'up' });
+      // A new connection gives up after the driver's connect timeout (5 s) instead of the pool's 30 s.
+      const read = await http(app).get(`/api/v1/users/${admin.user.id}`).set(admin.auth);
+      expectCleanProblem(read, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      proxy.restore();
+    }
+    await expectHealthyAgain();
+  });
+
+  it('connections cut while a request is in flight: 503, nothing written, then back to normal', async () => {
+    const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
+    const holder = await openSession(databaseUrl);
+    try {
+      await holder.query('begin');
+      await holder.query('select id from users where id = $1 for update', [target.user.id]);
+      const pending = http(app)
+        .patch(`/api/v1/users/${target.user.id}`)
+        .set(admin.auth)
+        .send({ fullName: 'After' })
+        .then((res) => res);
+      await waitForBlockedBackend(holder, { applicationName: appName });
+      proxy.cut();
+      expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      proxy.restore();
+      await holder.query('rollback');
+      await holder.end();
+    }
+    // PostgreSQL notices the dropped client and rolls its transaction back.
+    expect(await userRow(target.user.id)).toEqual({ full_name: 'Before' });
+    await expectHealthyAgain();
+  });
+});
