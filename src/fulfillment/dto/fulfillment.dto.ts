@@ -1,0 +1,187 @@
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEnum,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { FulfillmentStatus } from '../fulfillment-status.enum';
+import { IsQuantityMap, IsWeight } from './fulfillment-validators';
+
+const NOT_BLANK = /\S/;
+export const FULFILLMENT_NOTES_MAX_LENGTH = 2000;
+
+const ITEMS_EXAMPLE = { '3f1c2b7e-8d7a-4c59-9a43-0b6f5d2e8c11': 2 };
+
+export class CreateFulfillmentDto {
+  @ApiProperty({ example: 'WH-A', maxLength: 64, description: 'Where the goods are picked' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  @Matches(NOT_BLANK, { message: 'warehouseLocation must not be blank' })
+  warehouseLocation: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 1 },
+    example: ITEMS_EXAMPLE,
+    description: 'Order item id → quantity to fulfil; at most what is still unfulfilled of each item',
+  })
+  @IsQuantityMap()
+  items: Record<string, number>;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'An active warehouse or admin user' })
+  @IsOptional()
+  @IsUUID()
+  assignedToId?: string;
+}
+
+export class AssignFulfillmentDto {
+  @ApiProperty({ format: 'uuid', description: 'An active warehouse or admin user' })
+  @IsUUID()
+  assignedToId: string;
+}
+
+export class ChangeFulfillmentStatusDto {
+  @ApiProperty({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus', example: FulfillmentStatus.PICKING })
+  @IsEnum(FulfillmentStatus)
+  status: FulfillmentStatus;
+
+  @ApiPropertyOptional({
+    example: 'Started on aisle 4',
+    maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
+    description: 'Kept with the history entry of the move',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
+  notes?: string;
+}
+
+/** Package details; `null` clears a field. */
+export class UpdatePackingDetailsDto {
+  @ApiPropertyOptional({ example: 'M', maxLength: 32, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(32)
+  boxSize?: string | null;
+
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'string', example: '1.250' },
+      { type: 'number', example: 1.25 },
+    ],
+    nullable: true,
+    description: 'Kilograms, ≥ 0, at most 3 decimals; answered as a decimal string',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsWeight()
+  weight?: string | number | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['bubble wrap', 'void fill'],
+    maxItems: 20,
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(100, { each: true })
+  packingMaterials?: string[] | null;
+
+  @ApiPropertyOptional({
+    example: 'Item 2 was on the top shelf',
+    maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
+  pickingNotes?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'Fragile sticker applied',
+    maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
+    nullable: true,
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
+  packingNotes?: string | null;
+}
+
+export class ListFulfillmentsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
+  @IsOptional()
+  @IsEnum(FulfillmentStatus)
+  status?: FulfillmentStatus;
+
+  @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  warehouseLocation?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  assignedToId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  orderId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+/** Sorting is fixed for the queue: open work first (oldest first), then the rest (newest first). */
+export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as const) {
+  @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
+  @IsOptional()
+  @IsEnum(FulfillmentStatus)
+  status?: FulfillmentStatus;
+}
+
+export class FulfillmentStatisticsQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Fulfillments created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Fulfillments created before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  warehouseLocation?: string;
+}

@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, InvalidTransitionError, NotFoundError } from '../common/errors';
+import { OrderHistoryService } from '../history/order-history.service';
+import { OrderHistoryAction } from '../history/order-history-action.enum';
+import { Order } from '../orders/order.entity';
+import { OrderStatus } from '../orders/order-status.enum';
+import { OrdersService } from '../orders/orders.service';
+import { ReservationsService } from '../reservations/reservations.service';
+import { FulfillmentStatus } from './fulfillment-status.enum';
+import {
+  allowedFulfillmentTransitions,
+  assertFulfillmentTransition,
+  OPEN_STATUSES,
+  STAMPS_ON_ENTRY,
+} from './fulfillment-state-machine';
+import { FulfillmentQueryService } from './fulfillment-query.service';
+import { OrderFulfillment } from './order-fulfillment.entity';
+
+const S = FulfillmentStatus;
+
+/** Orders whose goods may be worked on in the warehouse. */
+export const FULFILLABLE_ORDER_STATUSES: readonly OrderStatus[] = [
+  OrderStatus.CONFIRMED,
+  OrderStatus.PROCESSING,
+];
+
+/** Moves into these need the order to be confirmed or processing; cancel and post-shipment moves do not. */
+const WAREHOUSE_MOVES: readonly FulfillmentStatus[] = [S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED];
+
+/**
+ * Moves fulfillments through the state machine. Every change of a fulfillment first locks its
+ * order row (the same order as creation: order, then fulfillment), and the status itself moves by
+ * one conditional UPDATE (`... where id = ? and status = <from>`), so a concurrent move from the
+ * same state finds nothing to update and answers 409 without writing history.
+ */
+@Injectable()
+export class FulfillmentStatusService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly orders: OrdersService,
+    private readonly history: OrderHistoryService,
+    private readonly queries: FulfillmentQueryService,
+    private readonly reservations: ReservationsService,
+  ) {}
+
+  /** Locks the fulfillment's order (FOR UPDATE) and returns both, freshly read. 404 if unknown. */
+  async lock(id: string): Promise<{ order: Order; fulfillment: OrderFulfillment }> {
+    const [row] = await this.em.execute<{ order_id: string }[]>(
+      'select order_id from order_fulfillments where id = ?',
+      [id],
+    );
+    if (!row) throw new NotFoundError('Fulfillment', id);
+    const order = await this.orders.lock(row.order_id);
+    const fulfillment = await this.em.findOne(OrderFulfillment, { id }, { refresh: true });
+    if (!fulfillment) throw new NotFoundError('Fulfillment', id);
+    return { order, fulfillment };
+  }
+
+  async changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<OrderFulfillment> {
+    const { order, fulfillment } = await this.lock(id);
+    const from = fulfillment.status;
+    assertFulfillmentTransition(from, to);
+    if (WAREHOUSE_MOVES.includes(to) && !FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
+      throw new ConflictError(
+        `Order ${order.orderNumber} is ${order.status}; fulfillment ${fulfillment.fulfillmentNumber} ` +
+          `can only move to ${to} while the order is confirmed or processing`,
+        { orderStatus: order.status },
+      );
+    }
+    await this.moveRow(id, from, to);
+    await this.em.findOne(OrderFulfillment, { id }, { refresh: true });
+
+    const data: Record<string, unknown> = {
+      fulfillmentId: fulfillment.id,
+      fulfillmentNumber: fulfillment.fulfillmentNumber,
+      from,
+      to,
+      ...(notes ? { notes } : {}),
+    };
+    if (to === S.PICKING && order.status === OrderStatus.CONFIRMED) {
+      await this.orders.changeStatus(order, OrderStatus.PROCESSING, {
+        action: OrderHistoryAction.PROCESSING_STARTED,
+        description: `Processing started: fulfillment ${fulfillment.fulfillmentNumber} started picking`,
+        additionalData: data,
+      });
+    } else if (to === S.READY_TO_SHIP) {
+      await this.history.record({
+        order,
+        action: OrderHistoryAction.PACKED,
+        description: `Fulfillment ${fulfillment.fulfillmentNumber} packed and ready to ship`,
+        additionalData: data,
+      });
+    } else if (to === S.SHIPPED) {
+      await this.ship(order, fulfillment, data);
+    } else {
+      await this.history.record({
+        order,
+        action: OrderHistoryAction.STATUS_CHANGED,
+        description: `Fulfillment ${fulfillment.fulfillmentNumber} moved from ${from} to ${to}`,
+        additionalData: data,
+      });
+    }
+    return fulfillment;
+  }
+
+  /**
+   * Cancels every fulfillment of the order that has not shipped (one statement), with a history
+   * entry each; their items become available to fulfil again. The caller should hold the order lock.
+   */
+  async cancelOpenForOrder(orderId: string, reason: string): Promise<number> {
+    const now = new Date();
+    const rows = await this.em.execute<{ id: string; fulfillment_number: string; from_status: string }[]>(
+      `update order_fulfillments f
+          set status = ?, cancelled_at = ?, updated_at = ?, version = f.version + 1
+         from (select id, status from order_fulfillments
+                where order_id = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})
+                for update) old
+        where f.id = old.id
+        returning f.id, f.fulfillment_number, old.status as from_status`,
+      [S.CANCELLED, now, now, orderId, ...OPEN_STATUSES],
+    );
+    for (const row of rows) {
+      const managed = this.em.getUnitOfWork().getById<OrderFulfillment>(OrderFulfillment.name, row.id);
+      if (managed) await this.em.refresh(managed);
+      await this.history.record({
+        order: orderId,
+        action: OrderHistoryAction.STATUS_CHANGED,
+        description: `Fulfillment ${row.fulfillment_number} cancelled: ${reason}`,
+        additionalData: {
+          fulfillmentId: row.id,
+          fulfillmentNumber: row.fulfillment_number,
+          from: row.from_status,
+          to: S.CANCELLED,
+          reason,
+        },
+      });
+    }
+    return rows.length;
+  }
+
+  /** The guarded move: only from `from`; stamps the stage timestamps of `to`. */
+  private async moveRow(id: string, from: FulfillmentStatus, to: FulfillmentStatus): Promise<void> {
+    const now = new Date();
+    const stamps = STAMPS_ON_ENTRY[to];
+    const sets = [
+      'status = ?',
+      'version = version + 1',
+      'updated_at = ?',
+      ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
+      ...stamps.latest.map((column) => `${column} = ?`),
+    ];
+    const params = [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from];
+    const rows = await this.em.execute(
+      `update order_fulfillments set ${sets.join(', ')} where id = ? and status = ? returning id`,
+      params,
+    );
+    if (rows.length === 0) {
+      const [current] = await this.em.execute<{ status: FulfillmentStatus }[]>(
+        'select status from order_fulfillments where id = ?',
+        [id],
+      );
+      const actual = current?.status ?? from;
+      throw new InvalidTransitionError('Fulfillment', actual, to, allowedFulfillmentTransitions(actual));
+    }
+  }
+
+  /**
+   * Shipping: the reserved units of these items leave on-hand stock, and the order becomes shipped
+   * once every item has shipped in full (else it is, or stays, processing). One history entry.
+   */
+  private async ship(
+    order: Order,
+    fulfillment: OrderFulfillment,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.reservations.fulfilForOrderItems(order.id, fulfillment.items);
+    const shipped = await this.queries.shippedQuantities(order.id);
+    const items = await this.orders.items(order.id);
+    const complete = items.every((item) => (shipped[item.id] ?? 0) >= item.quantity);
+    const target = complete ? OrderStatus.SHIPPED : OrderStatus.PROCESSING;
+    const description = complete
+      ? `Fulfillment ${fulfillment.fulfillmentNumber} shipped; every item of the order has shipped`
+      : `Fulfillment ${fulfillment.fulfillmentNumber} shipped; the order is partially shipped`;
+    const additionalData = { ...data, orderComplete: complete };
+    if (order.status !== target) {
+      await this.orders.changeStatus(order, target, {
+        action: OrderHistoryAction.SHIPPED,
+        description,
+        additionalData,
+      });
+    } else {
+      await this.history.record({ order, action: OrderHistoryAction.SHIPPED, description, additionalData });
+    }
+  }
+}

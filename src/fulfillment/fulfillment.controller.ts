@@ -1,0 +1,147 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/decorators';
+import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { ApiPageResponse, ApiProblems } from '../common/openapi';
+import { Page, PageQueryDto } from '../common/pagination';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { STAFF_ROLES, UserRole } from '../identity/user-role.enum';
+import { FulfillmentService } from './fulfillment.service';
+import { FulfillmentQueryService } from './fulfillment-query.service';
+import { toFulfillmentResponse } from './fulfillment-response';
+import {
+  AssignFulfillmentDto,
+  ChangeFulfillmentStatusDto,
+  CreateFulfillmentDto,
+  FulfillmentStatisticsQueryDto,
+  ListFulfillmentsQueryDto,
+  UpdatePackingDetailsDto,
+} from './dto/fulfillment.dto';
+import { FulfillmentResponse, FulfillmentStatisticsResponse } from './dto/fulfillment-response.dto';
+
+const toPageResponse = (
+  page: Page<Parameters<typeof toFulfillmentResponse>[0]>,
+): Page<FulfillmentResponse> => ({
+  ...page,
+  data: page.data.map(toFulfillmentResponse),
+});
+
+@ApiTags('fulfillment')
+@Controller()
+export class FulfillmentController {
+  constructor(
+    private readonly fulfillments: FulfillmentService,
+    private readonly queries: FulfillmentQueryService,
+  ) {}
+
+  @Post('orders/:orderId/fulfillments')
+  @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Create a fulfillment for some of the order’s items (roles: admin, warehouse)',
+    description:
+      'The order must be confirmed or processing. Per item, the quantities over non-cancelled fulfillments ' +
+      'may not exceed the quantity ordered (409 names the item and what remains).',
+  })
+  @ApiCreatedResponse({ type: FulfillmentResponse })
+  @ApiProblems(400, 404, 409, 422)
+  async create(
+    @Param('orderId', ParseIdPipe) orderId: string,
+    @Body() dto: CreateFulfillmentDto,
+  ): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.fulfillments.create(orderId, dto));
+  }
+
+  @Get('orders/:orderId/fulfillments')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({ summary: 'The fulfillments of an order (roles: admin, support, warehouse)' })
+  @ApiPageResponse(FulfillmentResponse)
+  @ApiProblems(400, 404)
+  async byOrder(
+    @Param('orderId', ParseIdPipe) orderId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<FulfillmentResponse>> {
+    return toPageResponse(await this.queries.byOrder(orderId, query));
+  }
+
+  @Get('fulfillments')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({
+    summary:
+      'List fulfillments by status, location, assignee, order, creation date (roles: admin, support, warehouse)',
+    description: 'Sortable by createdAt, updatedAt, status, fulfillmentNumber, warehouseLocation, shippedAt.',
+  })
+  @ApiPageResponse(FulfillmentResponse)
+  @ApiProblems(400)
+  async list(@Query() query: ListFulfillmentsQueryDto): Promise<Page<FulfillmentResponse>> {
+    return toPageResponse(await this.queries.list(query));
+  }
+
+  @Get('fulfillments/statistics')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({
+    summary: 'Counts per status and average seconds per stage (roles: admin, support, warehouse)',
+    description: 'Over fulfillments created in [from, to) at an optional warehouse location.',
+  })
+  @ApiOkResponse({ type: FulfillmentStatisticsResponse })
+  @ApiProblems(400)
+  statistics(@Query() query: FulfillmentStatisticsQueryDto): Promise<FulfillmentStatisticsResponse> {
+    return this.queries.statistics(query);
+  }
+
+  @Get('fulfillments/:id')
+  @Roles(...STAFF_ROLES)
+  @ApiOperation({ summary: 'Read a fulfillment (roles: admin, support, warehouse)' })
+  @ApiOkResponse({ type: FulfillmentResponse })
+  @ApiProblems(400, 404)
+  async get(@Param('id', ParseIdPipe) id: string): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.queries.get(id));
+  }
+
+  @Patch('fulfillments/:id')
+  @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
+  @ApiOperation({
+    summary: 'Set package details: box size, weight, materials, notes (roles: admin, warehouse)',
+    description: 'Only before the fulfillment ships; `null` clears a field.',
+  })
+  @ApiOkResponse({ type: FulfillmentResponse })
+  @ApiProblems(400, 404, 409)
+  async updatePackingDetails(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: UpdatePackingDetailsDto,
+  ): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.fulfillments.updatePackingDetails(id, dto));
+  }
+
+  @Post('fulfillments/:id/assign')
+  @HttpCode(200)
+  @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
+  @ApiOperation({ summary: 'Assign to an active warehouse or admin user (roles: admin, warehouse)' })
+  @ApiOkResponse({ type: FulfillmentResponse })
+  @ApiProblems(400, 404, 409)
+  async assign(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: AssignFulfillmentDto,
+  ): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.fulfillments.assign(id, dto.assignedToId));
+  }
+
+  @Post('fulfillments/:id/status')
+  @HttpCode(200)
+  @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
+  @ApiOperation({
+    summary: 'Move a fulfillment through the state machine (roles: admin, warehouse)',
+    description:
+      'pending → picking | cancelled; picking → packing | cancelled; packing → ready_to_ship | picking | cancelled; ' +
+      'ready_to_ship → shipped | cancelled; shipped → partially_fulfilled | fulfilled; partially_fulfilled → fulfilled. ' +
+      'An illegal move is a 409 INVALID_TRANSITION with `allowed`. Shipping fulfils the reserved stock.',
+  })
+  @ApiOkResponse({ type: FulfillmentResponse })
+  @ApiProblems(400, 404, 409)
+  async changeStatus(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ChangeFulfillmentStatusDto,
+  ): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.fulfillments.changeStatus(id, dto.status, dto.notes));
+  }
+}
