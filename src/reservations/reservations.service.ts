@@ -92,7 +92,7 @@ export class ReservationsService {
     const order = await this.orders.get(input.orderId);
     if (CLOSED_STATUSES.has(order.status)) {
       throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
-        status: order.status,
+        orderStatus: order.status,
       });
     }
     const expiresAt =
