@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { Page, PageQueryDto } from '../common/pagination';
+import { OrdersService } from '../orders/orders.service';
+import { NotesService } from '../notes/notes.service';
+import { toCustomerNoteResponse } from '../notes/note-response';
+import { CustomerNoteResponse } from '../notes/dto/note.dto';
+import { HistoryQueryService } from '../history/history-query.service';
+import { CustomerTimelineEntry } from '../history/customer-timeline';
+import { OrderDetailsService } from './order-details.service';
+import { OrderReturnsService } from './order-returns.service';
+import { toCustomerOrderDetailResponse, toCustomerOrderResponse } from './order-views';
+import { CustomerOrderDetailResponse, CustomerOrderResponse } from './dto/customer-order.dto';
+import { ReturnRequestDto } from './dto/order-actions.dto';
+
+/**
+ * /me/orders: a customer's own orders. Every read finds the order by id AND customer in the query
+ * itself (OrdersService.getForCustomer / lock with a customer), so another customer's order is a
+ * 404 that reveals nothing, and only customer-safe projections are returned.
+ */
+@Injectable()
+export class CustomerOrdersService {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly notes: NotesService,
+    private readonly history: HistoryQueryService,
+    private readonly details: OrderDetailsService,
+    private readonly returns: OrderReturnsService,
+  ) {}
+
+  async list(customerId: string, query: PageQueryDto): Promise<Page<CustomerOrderResponse>> {
+    const page = await this.orders.listForCustomer(customerId, query);
+    const items = await this.orders.itemsOf(page.data.map((order) => order.id));
+    return {
+      ...page,
+      data: page.data.map((order) => toCustomerOrderResponse(order, items.get(order.id) ?? [])),
+    };
+  }
+
+  async get(orderId: string, customerId: string): Promise<CustomerOrderDetailResponse> {
+    const order = await this.orders.getForCustomer(orderId, customerId);
+    const items = await this.orders.items(order.id);
+    return toCustomerOrderDetailResponse(order, items, await this.details.fulfillmentsOf(order.id));
+  }
+
+  async notesOf(
+    orderId: string,
+    customerId: string,
+    query: PageQueryDto,
+  ): Promise<Page<CustomerNoteResponse>> {
+    const page = await this.notes.customerVisible(orderId, customerId, query);
+    return { ...page, data: page.data.map(toCustomerNoteResponse) };
+  }
+
+  async timeline(orderId: string, customerId: string): Promise<CustomerTimelineEntry[]> {
+    const order = await this.orders.getForCustomer(orderId, customerId);
+    return this.history.customerTimeline(order.id);
+  }
+
+  async requestReturn(
+    orderId: string,
+    customerId: string,
+    dto: ReturnRequestDto,
+  ): Promise<CustomerOrderDetailResponse> {
+    const order = await this.returns.requestReturnAsCustomer(orderId, customerId, dto);
+    const items = await this.orders.items(order.id);
+    return toCustomerOrderDetailResponse(order, items, await this.details.fulfillmentsOf(order.id));
+  }
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError } from '../common/errors';
+import { OrderHistoryService } from '../history/order-history.service';
+import { OrderHistoryAction } from '../history/order-history-action.enum';
+import { fromCents, toCents } from '../orders/money';
+import { OrderStatus } from '../orders/order-status.enum';
+import { OrdersService } from '../orders/orders.service';
+import { assertActionAllowed, OrderAction } from './order-actions';
+import { OrderDetailsService } from './order-details.service';
+import { PaymentOutcome, RecordPaymentDto, RefundDto } from './dto/order-actions.dto';
+import { OrderDetailResponse } from './dto/order-detail.dto';
+
+/**
+ * Money in and out. Payments never move the status; amounts are added in integer cents under the
+ * order lock, so concurrent payments or refunds cannot lose one another.
+ *
+ * The refund rule: a refund may be taken from a delivered, cancelled or returned order, and all
+ * refunds together never exceed what was paid. When they reach the amount paid the order becomes
+ * `refunded`; a partial refund keeps the status (and its history entry shows old = new status).
+ */
+@Injectable()
+export class OrderPaymentsService {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly history: OrderHistoryService,
+    private readonly details: OrderDetailsService,
+  ) {}
+
+  async recordPayment(orderId: string, dto: RecordPaymentDto): Promise<OrderDetailResponse> {
+    const order = await this.orders.lock(orderId);
+    assertActionAllowed(order, OrderAction.PAYMENT);
+    const amount = toCents(dto.amount);
+    if (dto.outcome === PaymentOutcome.FAILED) {
+      await this.history.record({
+        order,
+        action: OrderHistoryAction.PAYMENT_FAILED,
+        oldStatus: order.status,
+        newStatus: order.status,
+        description: `Payment of ${fromCents(amount)} ${order.currency} failed (${dto.reference})`,
+        additionalData: { amount: fromCents(amount), reference: dto.reference },
+      });
+      return this.details.describe(order);
+    }
+    const total = toCents(order.totalAmount);
+    const paid = toCents(order.amountPaid);
+    if (paid + amount > total) {
+      throw new ConflictError(
+        `A payment of ${fromCents(amount)} would exceed the order total: ${fromCents(paid)} of ${fromCents(total)} is paid, ${fromCents(total - paid)} is outstanding`,
+        { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(total - paid) },
+      );
+    }
+    order.amountPaid = fromCents(paid + amount);
+    order.updatedAt = new Date();
+    await this.history.record({
+      order,
+      action: OrderHistoryAction.PAYMENT_RECEIVED,
+      oldStatus: order.status,
+      newStatus: order.status,
+      description: `Payment of ${fromCents(amount)} ${order.currency} received (${dto.reference})`,
+      additionalData: { amount: fromCents(amount), reference: dto.reference, amountPaid: order.amountPaid },
+    });
+    return this.details.describe(order);
+  }
+
+  async refund(orderId: string, dto: RefundDto): Promise<OrderDetailResponse> {
+    const order = await this.orders.lock(orderId);
+    assertActionAllowed(order, OrderAction.REFUND);
+    const amount = toCents(dto.amount);
+    const paid = toCents(order.amountPaid);
+    const refunded = toCents(order.amountRefunded);
+    if (refunded + amount > paid) {
+      throw new ConflictError(
+        `A refund of ${fromCents(amount)} exceeds what can be refunded: ${fromCents(paid)} paid, ${fromCents(refunded)} refunded already`,
+        {
+          amountPaid: fromCents(paid),
+          amountRefunded: fromCents(refunded),
+          refundable: fromCents(paid - refunded),
+        },
+      );
+    }
+    order.amountRefunded = fromCents(refunded + amount);
+    order.updatedAt = new Date();
+    const full = refunded + amount === paid;
+    const description = `${full ? 'Full' : 'Partial'} refund of ${fromCents(amount)} ${order.currency}: ${dto.reason}`;
+    const additionalData = {
+      amount: fromCents(amount),
+      reason: dto.reason,
+      amountRefunded: order.amountRefunded,
+      amountPaid: order.amountPaid,
+      fullyRefunded: full,
+    };
+    if (full) {
+      await this.orders.changeStatus(order, OrderStatus.REFUNDED, {
+        action: OrderHistoryAction.REFUNDED,
+        description,
+        additionalData,
+      });
+    } else {
+      await this.history.record({
+        order,
+        action: OrderHistoryAction.REFUNDED,
+        oldStatus: order.status,
+        newStatus: order.status,
+        description,
+        additionalData,
+      });
+    }
+    return this.details.describe(order);
+  }
+}

@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadRequestError, FieldError } from '../common/errors';
+import { CatalogService } from '../catalog/catalog.service';
+import { ProductVariant } from '../catalog/product-variant.entity';
+import { UsersService } from '../identity/users.service';
+import { UserRole } from '../identity/user-role.enum';
+import { OrderHistoryService } from '../history/order-history.service';
+import { OrderHistoryAction } from '../history/order-history-action.enum';
+import { Order, ShippingAddress } from './order.entity';
+import { OrderItem } from './order-item.entity';
+import { OrdersService } from './orders.service';
+import { fromCents, MAX_CENTS, toCents } from './money';
+import { CreateOrderDto, OrderItemInputDto, ShippingAddressDto, UpdateOrderDto } from './dto/order.dto';
+
+interface ResolvedLine {
+  variant: ProductVariant;
+  quantity: number;
+  unitPrice: string;
+}
+
+/** An item as the edit diff shows it. */
+interface ItemSnapshot {
+  variantId: string;
+  sku: string;
+  quantity: number;
+  unitPrice: string;
+}
+
+export interface OrderEdit {
+  order: Order;
+  items: OrderItem[];
+  /** Items that the edit removes; the caller made sure nothing refers to them. */
+  removed: OrderItem[];
+  changed: boolean;
+}
+
+function toShippingAddress(dto: ShippingAddressDto): ShippingAddress {
+  const address: ShippingAddress = {
+    name: dto.name,
+    line1: dto.line1,
+    city: dto.city,
+    postalCode: dto.postalCode,
+    country: dto.country,
+  };
+  if (dto.line2 !== undefined) address.line2 = dto.line2;
+  if (dto.region !== undefined) address.region = dto.region;
+  if (dto.phone !== undefined) address.phone = dto.phone;
+  return address;
+}
+
+const snapshot = (item: OrderItem): ItemSnapshot => ({
+  variantId: item.productVariant.id,
+  sku: item.sku,
+  quantity: item.quantity,
+  unitPrice: fromCents(toCents(item.unitPrice)),
+});
+
+/** Items are listed by created_at: one millisecond apart, they keep the order they were given in. */
+function keepInOrder(items: OrderItem[]): void {
+  const now = Date.now();
+  items.forEach((item, index) => {
+    item.createdAt = new Date(now + index);
+    item.updatedAt = item.createdAt;
+  });
+}
+
+const sameAddress = (a: ShippingAddress, b: ShippingAddress) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+/** Placing an order and editing it while pending: validation, totals in cents, history. */
+@Injectable()
+export class OrderPlacementService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly orders: OrdersService,
+    private readonly catalog: CatalogService,
+    private readonly users: UsersService,
+    private readonly history: OrderHistoryService,
+  ) {}
+
+  async create(dto: CreateOrderDto): Promise<{ order: Order; items: OrderItem[] }> {
+    const customer = await this.users.findActive(dto.customerId, [UserRole.CUSTOMER]);
+    if (!customer) {
+      throw new BadRequestError('customerId is not an active customer', [
+        { field: 'customerId', message: 'must be the id of an active user with role customer' },
+      ]);
+    }
+    const lines = await this.resolveLines(dto.items);
+    const order = new Order(
+      await this.orders.nextOrderNumber(),
+      customer,
+      dto.currency,
+      toShippingAddress(dto.shippingAddress),
+    );
+    const items = lines.map((line) => new OrderItem(order, line.variant, line.quantity, line.unitPrice));
+    keepInOrder(items);
+    order.totalAmount = this.totalOf(items);
+    this.em.persist([order, ...items]);
+    await this.history.record({
+      order,
+      action: OrderHistoryAction.CREATED,
+      newStatus: order.status,
+      description: `Order ${order.orderNumber} created with ${items.length} item(s), total ${order.totalAmount} ${order.currency}`,
+      additionalData: {
+        items: items.map(snapshot),
+        totalAmount: order.totalAmount,
+        currency: order.currency,
+      },
+    });
+    return { order, items };
+  }
+
+  /**
+   * Applies an edit to a pending order the caller has locked: replaces the items (matched by
+   * variant, so kept items keep their ids), changes the address, recomputes the total and records
+   * `edited` with the before/after of what changed. An edit that changes nothing records nothing.
+   */
+  async edit(order: Order, current: OrderItem[], dto: UpdateOrderDto): Promise<OrderEdit> {
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    let items = current;
+    let removed: OrderItem[] = [];
+
+    if (dto.items) {
+      const lines = await this.resolveLines(dto.items);
+      const beforeItems = current.map(snapshot);
+      const byVariant = new Map(current.map((item) => [item.productVariant.id, item]));
+      const next = lines.map((line) => {
+        const existing = byVariant.get(line.variant.id);
+        if (!existing) return new OrderItem(order, line.variant, line.quantity, line.unitPrice);
+        byVariant.delete(line.variant.id);
+        existing.quantity = line.quantity;
+        existing.unitPrice = line.unitPrice;
+        return existing;
+      });
+      keepInOrder(next.filter((item) => !current.includes(item)));
+      removed = [...byVariant.values()];
+      const afterItems = next.map(snapshot);
+      if (JSON.stringify(beforeItems) !== JSON.stringify(afterItems)) {
+        before.items = beforeItems;
+        after.items = afterItems;
+        const total = this.totalOf(next);
+        if (total !== order.totalAmount) {
+          before.totalAmount = order.totalAmount;
+          after.totalAmount = total;
+          order.totalAmount = total;
+        }
+        this.em.persist(next);
+        removed.forEach((item) => this.em.remove(item));
+      }
+      items = next;
+    }
+
+    if (dto.shippingAddress) {
+      const address = toShippingAddress(dto.shippingAddress);
+      if (!sameAddress(address, order.shippingAddress)) {
+        before.shippingAddress = order.shippingAddress;
+        after.shippingAddress = address;
+        order.shippingAddress = address;
+      }
+    }
+
+    const changed = Object.keys(after).length > 0;
+    if (changed) {
+      order.updatedAt = new Date();
+      await this.history.record({
+        order,
+        action: OrderHistoryAction.EDITED,
+        oldStatus: order.status,
+        newStatus: order.status,
+        description: `Order edited: ${Object.keys(after).join(', ')}`,
+        additionalData: { before, after },
+      });
+    }
+    return { order, items, removed: changed ? removed : [], changed };
+  }
+
+  /** Checks that every variant exists and appears once; a 400 names each bad item. */
+  private async resolveLines(input: OrderItemInputDto[]): Promise<ResolvedLine[]> {
+    const variants = new Map(
+      (await this.catalog.findVariants(input.map((line) => line.variantId))).map((v) => [v.id, v]),
+    );
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    input.forEach((line, index) => {
+      if (!variants.has(line.variantId)) {
+        errors.push({ field: `items.${index}.variantId`, message: 'no such product variant' });
+      } else if (seen.has(line.variantId)) {
+        errors.push({ field: `items.${index}.variantId`, message: 'each variant may appear only once' });
+      }
+      seen.add(line.variantId);
+    });
+    if (errors.length > 0) {
+      throw new BadRequestError(
+        `The request is not valid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+        errors,
+      );
+    }
+    return input.map((line) => ({
+      variant: variants.get(line.variantId)!,
+      quantity: line.quantity,
+      unitPrice: fromCents(toCents(line.unitPrice)),
+    }));
+  }
+
+  private totalOf(items: OrderItem[]): string {
+    const cents = items.reduce((sum, item) => sum + toCents(item.unitPrice) * item.quantity, 0);
+    if (cents > MAX_CENTS) {
+      throw new BadRequestError('The order total is too large', [
+        { field: 'items', message: `the total must not exceed ${fromCents(MAX_CENTS)}` },
+      ]);
+    }
+    return fromCents(cents);
+  }
+}
