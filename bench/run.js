@@ -1,0 +1,437 @@
+'use strict';
+/* global fetch */
+// `npm run bench`: OMS measured against a raw-SQL baseline on the same machine, same run.
+// Builds, creates and migrates a fresh bench database, generates data in bulk, starts OMS in
+// production mode and the baseline, drives both with autocannon over loopback, checks the
+// inventory invariants, prints a table, writes bench/results/latest.json, drops the database.
+// Options: --duration=10 --warmup=2 --only=id,id --skip-build --keep-db --trace-sql
+//          --profile=<scenario id> (writes a --cpu-prof of OMS for that scenario) --cold-starts=3
+const { execSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const os = require('node:os');
+const { join } = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { Client } = require('pg');
+const db = require('./lib/db');
+const { generate } = require('./lib/generate');
+const { startProcess, stopProcess, rssSampler, round } = require('./lib/processes');
+const { run } = require('./lib/load');
+const { scenarios: buildScenarios, API } = require('./lib/scenarios');
+const report = require('./lib/report');
+const { SqlTrace, compare } = require('./lib/sql-trace');
+
+const ROOT = db.ROOT;
+const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
+const BASELINE_PORT = Number(process.env.BENCH_BASELINE_PORT ?? 3902);
+const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10); // the app's DB_POOL_MAX default
+
+function parseArgs(argv) {
+  const args = { duration: 10, warmup: 2, coldStarts: 3, only: null, skipBuild: false, keepDb: false };
+  for (const arg of argv) {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    if (key === 'duration') args.duration = Number(value);
+    else if (key === 'warmup') args.warmup = Number(value);
+    else if (key === 'cold-starts') args.coldStarts = Math.max(1, Number(value));
+    else if (key === 'only') args.only = value.split(',');
+    else if (key === 'skip-build') args.skipBuild = true;
+    else if (key === 'keep-db') args.keepDb = true;
+    else if (key === 'db') args.reuseDb = value;
+    else if (key === 'trace-sql') args.traceSql = true;
+    else if (key === 'profile') args.profile = value;
+    else throw new Error(`Unknown option ${arg}`);
+  }
+  return args;
+}
+
+const log = (message) => console.log(`[bench] ${message}`);
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+// Everything started is stopped, and the database dropped, on success, failure and ctrl-c.
+const cleanups = [];
+let cleaning = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse())
+      await fn().catch((e) => console.error(`[bench] cleanup: ${e.message}`));
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping and dropping the bench database`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+function machineInfo(pg) {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGb: round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: pg.version.split(' on ')[0],
+    postgresSettings: {
+      shared_buffers: pg.shared_buffers,
+      max_connections: pg.max_connections,
+      synchronous_commit: pg.synchronous_commit,
+    },
+    loadAverageAtStart: os.loadavg().map((n) => round(n, 2)),
+  };
+}
+
+function appEnv(url, secret) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    PORT: String(OMS_PORT),
+    DATABASE_URL: url,
+    JWT_SECRET: secret,
+    DB_POOL_MAX: String(POOL_MAX),
+    DB_MIGRATE_ON_START: 'true',
+    LOG_LEVEL: 'warn',
+    JOBS_ENABLED: 'false',
+    THROTTLE_LIMIT: '100000000',
+    LOGIN_THROTTLE_LIMIT: '100000000',
+    SEED_DEMO_DATA: 'false',
+  };
+}
+
+async function login(baseUrl, email, password) {
+  const response = await fetch(`${baseUrl}${API}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
+  return (await response.json()).accessToken;
+}
+
+/** One request of the scenario against OMS: a 404 from the router means the endpoint does not exist yet. */
+async function availability(scenario, baseUrl) {
+  const [request] = scenario.requests();
+  const context = {};
+  const built = request.setupRequest({ ...request }, context);
+  const response = await fetch(`${baseUrl}${built.path}`, {
+    method: request.method,
+    headers: request.headers,
+    body: built.body,
+  });
+  const text = await response.text();
+  request.onResponse?.(response.status, text, context);
+  return { status: response.status, body: text.slice(0, 300) };
+}
+
+async function measure(scenario, target, args, extra = {}) {
+  if (args.warmup > 0) {
+    if (scenario.prepare) await scenario.prepare(target.db);
+    await run({
+      ...target.load,
+      requests: scenario.requests(),
+      connections: scenario.connections,
+      durationSec: args.warmup,
+      expected: scenario.expected,
+      ...extra,
+    });
+  }
+  if (scenario.prepare) await scenario.prepare(target.db);
+  const sampler = target.pid ? rssSampler(target.pid) : null;
+  const result = await run({
+    ...target.load,
+    requests: scenario.requests(),
+    connections: scenario.connections,
+    durationSec: args.duration,
+    expected: scenario.expected,
+    ...extra,
+  });
+  const rss = sampler?.stop();
+  return { ...result, rssMaxMb: rss?.maxMb ?? null };
+}
+
+async function correctness(adminClient, baseUrl, adminToken) {
+  const response = await fetch(`${baseUrl}${API}/inventory/consistency`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  const endpoint = response.status === 200 ? await response.json() : { status: response.status };
+  const { rows: over } = await adminClient.query(
+    'select id, quantity_on_hand, quantity_reserved from stock_levels where quantity_reserved > quantity_on_hand',
+  );
+  const { rows: drift } = await adminClient.query(`
+    select s.id, s.quantity_reserved as counter, coalesce(r.held, 0)::int as sum_of_active
+    from stock_levels s
+    left join (select product_variant_id, stock_location_id, sum(quantity_reserved - quantity_fulfilled) as held
+               from inventory_reservations where is_active group by 1, 2) r
+      on r.product_variant_id = s.product_variant_id and r.stock_location_id = s.stock_location_id
+    where s.quantity_reserved <> coalesce(r.held, 0)`);
+  const { rows: overItems } = await adminClient.query(`
+    select i.id from order_items i
+    join inventory_reservations r on r.order_item_id = i.id and r.is_active
+    group by i.id, i.quantity having sum(r.quantity_reserved - r.quantity_fulfilled) > i.quantity`);
+  return {
+    consistencyEndpoint: endpoint,
+    reservedOverOnHand: over.length,
+    counterDriftSql: drift.length,
+    itemsOverReserved: overItems.length,
+    ok:
+      over.length === 0 &&
+      drift.length === 0 &&
+      overItems.length === 0 &&
+      (endpoint.consistent === undefined || endpoint.consistent === true),
+  };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  log(`load average at start: ${loadavg()} (${os.cpus().length} cores)`);
+  if (!args.skipBuild) {
+    log('npm run build');
+    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  }
+
+  // --db=NAME reuses a database kept by an earlier --keep-db run (for working on the bench itself).
+  const dbName = args.reuseDb ?? `oms_bench_${Date.now()}`;
+  const fixturesFile = join(__dirname, 'results', `fixtures-${dbName}.json`);
+  let url;
+  if (args.reuseDb) {
+    url = db.withDatabase(db.serverUrl(), dbName);
+  } else {
+    url = await db.createDatabase(dbName);
+    if (!args.keepDb) cleanups.push(() => db.dropDatabase(dbName).then(() => log(`dropped ${dbName}`)));
+    log(`created ${dbName}; migrating: ${db.migrate(url).split('\n').pop()}`);
+  }
+
+  const adminClient = new Client({ connectionString: url });
+  await adminClient.connect();
+  cleanups.push(() => adminClient.end());
+  const genStarted = Date.now();
+  const fx = args.reuseDb
+    ? JSON.parse(readFileSync(fixturesFile, 'utf8'))
+    : await generate(adminClient, (m) => log(`  ${m}`));
+  const generateSec = round((Date.now() - genStarted) / 1000);
+  log(`data generated in ${generateSec} s: ${JSON.stringify(fx.counts)}`);
+  if (args.keepDb) {
+    report.writeJson(fixturesFile, fx);
+    log(`kept ${dbName}; reuse it with --db=${dbName}`);
+  }
+
+  const trace = args.traceSql ? new SqlTrace(dbName) : null;
+  if (trace) {
+    if (!trace.available())
+      throw new Error(`--trace-sql needs the PostgreSQL log at ${trace.logFile} (BENCH_PG_LOG)`);
+    await adminClient.query(`alter database "${dbName}" set log_statement = 'all'`);
+    cleanups.push(() => adminClient.query(`alter database "${dbName}" reset log_statement`));
+  }
+
+  const secret = randomBytes(32).toString('hex');
+  const env = appEnv(url, secret);
+  const omsUrl = `http://127.0.0.1:${OMS_PORT}`;
+  const baselineUrl = `http://127.0.0.1:${BASELINE_PORT}`;
+
+  // Cold start: spawn → first 200 from /health/ready, on the migrated database, N times; the last
+  // instance stays up for the runs.
+  const coldStartRuns = [];
+  let oms;
+  const startOms = (nodeArgs = []) =>
+    startProcess({
+      name: 'OMS',
+      args: [...nodeArgs, join(ROOT, 'dist', 'main.js')],
+      env,
+      cwd: ROOT,
+      readyUrl: `${omsUrl}/health/ready`,
+    });
+  cleanups.push(() => stopProcess(oms));
+  for (let i = 0; i < args.coldStarts; i++) {
+    if (oms) await stopProcess(oms);
+    oms = await startOms();
+    coldStartRuns.push(round(oms.readyMs));
+    log(`OMS cold start ${i + 1}: ${round(oms.readyMs)} ms`);
+  }
+  const baseline = await startProcess({
+    name: 'baseline',
+    args: [join(__dirname, 'baseline.js')],
+    env: { ...env, PORT: String(BASELINE_PORT) },
+    cwd: ROOT,
+    readyUrl: `${baselineUrl}/health/ready`,
+  });
+  cleanups.push(() => stopProcess(baseline));
+
+  const tokens = {};
+  for (const role of ['admin', 'support', 'warehouse']) {
+    tokens[role] = await login(omsUrl, fx.users[role].email, fx.users[role].password);
+  }
+  const all = buildScenarios(fx, tokens);
+  const selected = args.only ? all.filter((s) => args.only.includes(s.id)) : all;
+
+  const omsTarget = (handle) => ({ load: { baseUrl: omsUrl }, db: adminClient, pid: handle.child.pid });
+  const baselineTarget = { load: { baseUrl: baselineUrl }, db: adminClient, pid: baseline.child.pid };
+
+  if (trace) {
+    // Two independent instances of the scenarios, so that OMS and the baseline get the same request.
+    const twin = buildScenarios(fx, tokens).filter((s) => selected.some((x) => x.id === s.id));
+    await traceSql(trace, selected, twin, omsUrl, baselineUrl, adminClient);
+    return;
+  }
+
+  const rows = [];
+  for (const scenario of selected) {
+    if (scenario.prepare) await scenario.prepare(adminClient);
+    const probeResult = await availability(scenario, omsUrl);
+    if (probeResult.status === 404) {
+      log(`${scenario.id}: not available (OMS answers 404: ${probeResult.body})`);
+      rows.push({
+        id: scenario.id,
+        title: scenario.title,
+        kind: scenario.kind,
+        available: false,
+        probe: probeResult,
+      });
+      continue;
+    }
+    if (args.profile === scenario.id) {
+      await stopProcess(oms);
+      oms = await startOms(['--cpu-prof', '--cpu-prof-dir', join(__dirname, 'results', 'profiles')]);
+      log(`OMS restarted with --cpu-prof for ${scenario.id}`);
+    }
+    log(`${scenario.id}: load ${loadavg()}; OMS...`);
+    const omsResult = await measure(scenario, omsTarget(oms), args);
+    log(
+      `${scenario.id}: OMS ${omsResult.rps} rps p99 ${omsResult.latency.p99} ms ${JSON.stringify(omsResult.statusCodes)}; baseline...`,
+    );
+    const baseResult = await measure(scenario, baselineTarget, args);
+    log(
+      `${scenario.id}: baseline ${baseResult.rps} rps p99 ${baseResult.latency.p99} ms ${JSON.stringify(baseResult.statusCodes)}`,
+    );
+    if (args.profile === scenario.id) {
+      await stopProcess(oms, 15000);
+      log(`CPU profile written to bench/results/profiles/`);
+      oms = await startOms();
+    }
+    rows.push(
+      report.judgeScenario({
+        id: scenario.id,
+        title: scenario.title,
+        kind: scenario.kind,
+        connections: scenario.connections,
+        available: true,
+        oms: omsResult,
+        baseline: baseResult,
+      }),
+    );
+  }
+
+  // Latency at a fixed rate: the spread reservation scenario at half of what OMS sustained.
+  let fixedRate = null;
+  const spread = rows.find((r) => r.id === 'reservations-spread' && r.available);
+  if (spread) {
+    const scenario = selected.find((s) => s.id === 'reservations-spread');
+    const rate = Math.max(10, Math.round(spread.oms.rps / 2 / 10) * 10);
+    log(`fixed rate: reservations-spread at ${rate} rps on both`);
+    const omsFixed = await measure(scenario, omsTarget(oms), args, { overallRate: rate });
+    const baseFixed = await measure(scenario, baselineTarget, args, { overallRate: rate });
+    fixedRate = report.judgeFixedRate({
+      scenario: 'reservations-spread',
+      rate,
+      connections: scenario.connections,
+      oms: omsFixed,
+      baseline: baseFixed,
+    });
+  }
+
+  // RSS over all OMS runs; the sampler ran during every measured OMS run.
+  const omsRss = rows.filter((r) => r.available).map((r) => r.oms.rssMaxMb);
+  if (fixedRate) omsRss.push(fixedRate.oms.rssMaxMb);
+  const baseRss = rows.filter((r) => r.available).map((r) => r.baseline.rssMaxMb);
+  const rss = {
+    maxMb: omsRss.length ? Math.max(...omsRss) : null,
+    avgMb: omsRss.length ? round(omsRss.reduce((a, b) => a + b, 0) / omsRss.length) : null,
+    baselineMaxMb: baseRss.length ? Math.max(...baseRss) : null,
+    perScenarioMaxMb: Object.fromEntries(rows.filter((r) => r.available).map((r) => [r.id, r.oms.rssMaxMb])),
+  };
+
+  const checks = await correctness(adminClient, omsUrl, tokens.admin);
+  log(
+    `correctness after the write scenarios: GET /inventory/consistency → ${JSON.stringify(checks.consistencyEndpoint).slice(0, 200)}; ` +
+      `stock levels with reserved > on hand: ${checks.reservedOverOnHand}; counter drift (SQL): ${checks.counterDriftSql}; ` +
+      `order items reserved over their quantity: ${checks.itemsOverReserved} → ${checks.ok ? 'OK' : 'BROKEN'}`,
+  );
+
+  const sorted = [...coldStartRuns].sort((a, b) => a - b);
+  const result = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(await db.serverInfo(url)),
+    loadAverageAtEnd: os.loadavg().map((n) => round(n, 2)),
+    settings: {
+      durationSec: args.duration,
+      warmupSec: args.warmup,
+      dbPoolMax: POOL_MAX,
+      omsEnv: {
+        NODE_ENV: env.NODE_ENV,
+        LOG_LEVEL: env.LOG_LEVEL,
+        JOBS_ENABLED: env.JOBS_ENABLED,
+        DB_POOL_MAX: env.DB_POOL_MAX,
+      },
+    },
+    data: { ...fx.counts, historyOrderEntries: fx.historyOrder.entries, generateSec },
+    scenarios: rows,
+    fixedRate,
+    coldStart: { runsMs: coldStartRuns, medianMs: sorted[Math.floor((sorted.length - 1) / 2)] },
+    rss,
+    correctness: checks,
+  };
+  result.targets = report.targetsSummary(result);
+
+  console.log(`\n${report.formatTable(result)}\n`);
+  for (const t of result.targets)
+    console.log(`  ${t.pass === null ? '—   ' : t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.value ?? '—'}`);
+  console.log(`  ${checks.ok ? 'PASS' : 'FAIL'}  inventory consistent after the write scenarios`);
+  const file = join(__dirname, 'results', args.only ? 'partial.json' : 'latest.json');
+  report.writeJson(file, result);
+  log(`written ${file.replace(`${ROOT}/`, '')}`);
+}
+
+async function traceSql(trace, scenarios, twins, omsUrl, baselineUrl, adminClient) {
+  let allSame = true;
+  for (const [index, first] of scenarios.entries()) {
+    const statements = {};
+    for (const [name, baseUrl, scenario] of [
+      ['oms', omsUrl, first],
+      ['baseline', baselineUrl, twins[index]],
+    ]) {
+      if (scenario.prepare) await scenario.prepare(adminClient);
+      await sleep(200);
+      const offset = trace.mark();
+      const outcome = await availability(scenario, baseUrl);
+      statements[name] = await trace.since(offset);
+      statements[`${name}Status`] = outcome.status;
+      if (outcome.status >= 400) statements[`${name}Body`] = outcome.body;
+    }
+    const { same, lines } = compare(statements.oms, statements.baseline);
+    allSame &&= same;
+    console.log(
+      `\n${first.id}: OMS ${statements.omsStatus}, baseline ${statements.baselineStatus} — ${same ? 'same SQL' : 'SQL DIFFERS'}`,
+    );
+    if (statements.omsBody) console.log(`  OMS body: ${statements.omsBody}`);
+    if (statements.baselineBody) console.log(`  baseline body: ${statements.baselineBody}`);
+    console.log(lines.join('\n'));
+  }
+  console.log(
+    `\n${allSame ? 'The baseline issued the same statements as OMS in every scenario.' : 'Some scenarios differ (see ≠ above).'}`,
+  );
+}
+
+main()
+  .then(() => cleanup())
+  .catch(async (error) => {
+    console.error(`[bench] failed: ${error.stack ?? error}`);
+    await cleanup();
+    process.exit(1);
+  });
