@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { applyDecorators, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  SetMetadata,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -95,7 +102,7 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
 }
 
 @Injectable()
-export class OmsThrottlerGuard extends ThrottlerGuard {
+export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationShutdown {
   private readonly log = new Logger('RateLimits');
 
   constructor(
@@ -104,6 +111,14 @@ export class OmsThrottlerGuard extends ThrottlerGuard {
     reflector: Reflector,
   ) {
     super(options, storage, reflector);
+  }
+
+  /**
+   * The Redis storage is created in the options factory, and Nest runs no lifecycle hooks on it:
+   * its connection is closed here (else it keeps reconnecting after the app is closed).
+   */
+  onApplicationShutdown(): void {
+    if (this.storageService instanceof ThrottlerStorageRedisService) this.storageService.onModuleDestroy();
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
