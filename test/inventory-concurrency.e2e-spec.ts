@@ -1,0 +1,286 @@
+import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createOrder, createVariantWithStock } from './utils/factories';
+import { UserRole } from '../src/identity/user-role.enum';
+import { UnitOfWork } from '../src/common/unit-of-work';
+import { InsufficientStockError } from '../src/common/errors';
+import { ReservationsService } from '../src/reservations/reservations.service';
+import { ReservationExpiryJob } from '../src/reservations/reservation-expiry.job';
+import { ProductVariant } from '../src/catalog/product-variant.entity';
+import { StockLocation } from '../src/catalog/stock-location.entity';
+import { OrderItem } from '../src/orders/order-item.entity';
+
+/**
+ * Races over HTTP against real PostgreSQL (DESIGN.md §5, §9): many parallel requests on one stock
+ * level, then exact totals. Every file that calls the sweeper lives here, so no other test file's
+ * sweep can take an expired reservation these tests race for.
+ */
+describe('inventory under concurrency', () => {
+  let app: TestApp;
+  let admin: TestUser;
+  let warehouse: TestUser;
+  let customer: TestUser;
+  let uow: UnitOfWork;
+  let reservations: ReservationsService;
+  let sweeper: ReservationExpiryJob;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    [admin, warehouse, customer] = await Promise.all([
+      createUser(app, UserRole.ADMIN),
+      createUser(app, UserRole.WAREHOUSE),
+      createUser(app, UserRole.CUSTOMER),
+    ]);
+    uow = app.get(UnitOfWork);
+    reservations = app.get(ReservationsService);
+    sweeper = app.get(ReservationExpiryJob);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  async function level(variant: ProductVariant, location: StockLocation) {
+    const [row] = await sql<{ quantity_on_hand: number; quantity_reserved: number }>(
+      app,
+      'select quantity_on_hand, quantity_reserved from stock_levels where product_variant_id = ? and stock_location_id = ?',
+      [variant.id, location.id],
+    );
+    return row;
+  }
+
+  async function activeHeld(variant: ProductVariant, location: StockLocation): Promise<number> {
+    const [row] = await sql<{ held: number }>(
+      app,
+      `select coalesce(sum(quantity_reserved - quantity_fulfilled), 0)::int as held from inventory_reservations
+        where is_active and product_variant_id = ? and stock_location_id = ?`,
+      [variant.id, location.id],
+    );
+    return row.held;
+  }
+
+  /** `orders` orders of `each` units of the variant: room for orders × each reserved units. */
+  async function ordersFor(variant: ProductVariant, orders: number, each: number): Promise<OrderItem[]> {
+    const created = await Promise.all(
+      Array.from({ length: orders }, () => createOrder(app, customer.user, [{ variant, quantity: each }])),
+    );
+    return created.map((c) => c.items[0]);
+  }
+
+  const reservationBody = (
+    item: OrderItem,
+    variant: ProductVariant,
+    location: StockLocation,
+    quantity = 1,
+  ) => ({
+    orderId: item.order.id,
+    orderItemId: item.id,
+    productVariantId: variant.id,
+    stockLocationId: location.id,
+    quantity,
+  });
+
+  /** One active reservation per item, expiring in a minute. */
+  async function holds(
+    variant: ProductVariant,
+    location: StockLocation,
+    items: OrderItem[],
+    quantity = 1,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (const item of items) {
+      const res = await http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send({
+          ...reservationBody(item, variant, location, quantity),
+          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        })
+        .expect(201);
+      ids.push(res.body.id);
+    }
+    return ids;
+  }
+
+  /** Moves expires_at into the past: expired, still active, not swept yet. */
+  async function expireNow(ids: string[]): Promise<void> {
+    await sql(
+      app,
+      `update inventory_reservations set expires_at = now() - interval '1 second'
+        where id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+  }
+
+  it('200 concurrent 1-unit reservations on 50 on hand: exactly 50 created, 150 × INSUFFICIENT_STOCK', async () => {
+    const { variant, location } = await createVariantWithStock(app, 50);
+    const items = await ordersFor(variant, 20, 10);
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        http(app)
+          .post('/api/v1/reservations')
+          .set(i % 2 ? warehouse.auth : admin.auth)
+          .send(reservationBody(items[i % items.length], variant, location)),
+      ),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    const refused = responses.filter((r) => r.status === 409);
+    expect(created).toHaveLength(50);
+    expect(refused).toHaveLength(150);
+    expect(refused.every((r) => r.body.code === 'INSUFFICIENT_STOCK')).toBe(true);
+    expect(
+      refused.every((r) => r.body.shortages[0].requested === 1 && r.body.shortages[0].available === 0),
+    ).toBe(true);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(50);
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 50, quantity_reserved: 50 });
+    expect(await activeHeld(variant, location)).toBe(50);
+    const [history] = await sql<{ n: number }>(
+      app,
+      `select count(*)::int as n from order_history
+        where action = 'inventory_reserved' and additional_data->>'productVariantId' = ?`,
+      [variant.id],
+    );
+    expect(history.n).toBe(50);
+  });
+
+  it('concurrent multi-unit reservations and on-hand changes never oversell', async () => {
+    const { variant, location } = await createVariantWithStock(app, 30);
+    const items = await ordersFor(variant, 10, 10);
+    const requests = [
+      ...Array.from({ length: 60 }, (_, i) =>
+        http(app)
+          .post('/api/v1/reservations')
+          .set(warehouse.auth)
+          .send(reservationBody(items[i % items.length], variant, location, 1 + (i % 3))),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        http(app)
+          .put(`/api/v1/stock-levels/${variant.id}/${location.id}`)
+          .set(admin.auth)
+          .send({ quantityOnHand: 20 + i * 5 }),
+      ),
+    ];
+    const responses = await Promise.all(requests);
+    expect(responses.every((r) => [200, 201, 409].includes(r.status))).toBe(true);
+    const row = await level(variant, location);
+    const reservedByResponses = responses
+      .filter((r) => r.status === 201)
+      .reduce((sum, r) => sum + (r.body.quantityReserved as number), 0);
+    expect(row.quantity_reserved).toBe(reservedByResponses);
+    expect(row.quantity_reserved).toBeLessThanOrEqual(row.quantity_on_hand);
+    expect(await activeHeld(variant, location)).toBe(row.quantity_reserved);
+  });
+
+  it('one request with the same variant twice over the available amount reserves nothing', async () => {
+    const { variant, location } = await createVariantWithStock(app, 5);
+    const { order, items } = await createOrder(app, customer.user, [
+      { variant, quantity: 3 },
+      { variant, quantity: 3 },
+    ]);
+    const lines = items.map((item) => ({
+      orderItemId: item.id,
+      productVariantId: variant.id,
+      stockLocationId: location.id,
+      quantity: 3,
+    }));
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        uow.run('race', () => reservations.reserveMany(order.id, lines)).catch((e) => e),
+      ),
+    );
+    expect(outcomes.every((o) => o instanceof InsufficientStockError)).toBe(true);
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 5, quantity_reserved: 0 });
+    expect(await activeHeld(variant, location)).toBe(0);
+  });
+
+  it('release vs fulfil vs expiry on one reservation: exactly one outcome, stock conserved', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    const items = await ordersFor(variant, 10, 2);
+    for (const id of await holds(variant, location, items, 2)) {
+      await expireNow([id]);
+      const before = await level(variant, location);
+      const [release, fulfil, swept] = await Promise.all([
+        http(app).post(`/api/v1/reservations/${id}/release`).set(warehouse.auth),
+        http(app).post(`/api/v1/reservations/${id}/fulfil`).set(warehouse.auth).send({ quantity: 2 }),
+        sweeper.sweep(50),
+      ]);
+      const [row] = await sql<{ release_reason: string; is_active: boolean }>(
+        app,
+        'select release_reason, is_active from inventory_reservations where id = ?',
+        [id],
+      );
+      expect(row.is_active).toBe(false);
+      const winners = [release.status === 200, fulfil.status === 200, row.release_reason === 'expired'];
+      expect(winners.filter(Boolean)).toHaveLength(1);
+      expect([release.status, fulfil.status].filter((s) => s === 409)).toHaveLength(
+        row.release_reason === 'expired' ? 2 : 1,
+      );
+      if (row.release_reason === 'expired') expect(swept).toBeGreaterThanOrEqual(1);
+      const after = await level(variant, location);
+      expect(after).toEqual({
+        quantity_on_hand: before.quantity_on_hand - (row.release_reason === 'fulfilled' ? 2 : 0),
+        quantity_reserved: before.quantity_reserved - 2,
+      });
+      const [entries] = await sql<{ n: number }>(
+        app,
+        `select count(*)::int as n from order_history
+          where action = 'inventory_released' and additional_data->>'reservationId' = ?`,
+        [id],
+      );
+      expect(entries.n).toBe(1);
+    }
+    expect(await activeHeld(variant, location)).toBe((await level(variant, location)).quantity_reserved);
+  });
+
+  it('two sweepers at once release each expired reservation exactly once', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    const items = await ordersFor(variant, 30, 1);
+    const ids = await holds(variant, location, items);
+    await expireNow(ids);
+    const [a, b] = await Promise.all([sweeper.sweep(4), sweeper.sweep(4)]);
+    expect(a + b).toBeGreaterThanOrEqual(30);
+    const rows = await sql<{ id: string; is_active: boolean; release_reason: string; entries: number }>(
+      app,
+      `select r.id, r.is_active, r.release_reason,
+              (select count(*)::int from order_history h
+                where h.action = 'inventory_released' and h.additional_data->>'reservationId' = r.id::text) as entries
+         from inventory_reservations r where r.id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    expect(rows).toHaveLength(30);
+    expect(rows.every((r) => !r.is_active && r.release_reason === 'expired' && r.entries === 1)).toBe(true);
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 0 });
+    expect(await sweeper.sweep()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an expired hold never blocks: racing reservations on a level full of expired holds', async () => {
+    const { variant, location } = await createVariantWithStock(app, 10);
+    const old = await ordersFor(variant, 10, 1);
+    await expireNow(await holds(variant, location, old));
+    expect((await level(variant, location)).quantity_reserved).toBe(10);
+    const items = await ordersFor(variant, 10, 2);
+    const responses = await Promise.all([
+      ...items.map((item) =>
+        http(app)
+          .post('/api/v1/reservations')
+          .set(warehouse.auth)
+          .send(reservationBody(item, variant, location)),
+      ),
+      ...items.map((item) =>
+        http(app)
+          .post('/api/v1/reservations')
+          .set(warehouse.auth)
+          .send(reservationBody(item, variant, location)),
+      ),
+    ]);
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(10);
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 10 });
+    expect(await activeHeld(variant, location)).toBe(10);
+  });
+
+  it('the drift report is empty after all of the above', async () => {
+    const res = await http(app).get('/api/v1/inventory/consistency').set(admin.auth).expect(200);
+    expect(res.body).toEqual({ consistent: true, mismatches: [] });
+    await http(app).get('/api/v1/inventory/consistency').set(warehouse.auth).expect(403);
+  });
+});
