@@ -22,13 +22,16 @@ export const SHIPPED_STATUSES: readonly FulfillmentStatus[] = [S.SHIPPED, S.PART
 export const OPEN_STATUSES: readonly FulfillmentStatus[] = [S.PENDING, S.PICKING, S.PACKING, S.READY_TO_SHIP];
 
 /**
- * The timestamp columns a move into `to` stamps. Start stamps keep the first time a stage began
- * (a re-pick does not reset them); completion stamps take the time of the move.
+ * The timestamp columns a move into `to` stamps. `first` columns keep their first value; `latest`
+ * ones take the time of every such move. A re-pick (packing → picking) clears nothing: picking
+ * keeps its first start, and the next packing re-stamps picking_completed_at and packing_started_at.
+ * So the stamps never go backwards, and picking time includes rework while packing time is the
+ * final pass.
  */
 export const STAMPS_ON_ENTRY: Readonly<Record<FulfillmentStatus, { first: string[]; latest: string[] }>> = {
   [S.PENDING]: { first: [], latest: [] },
   [S.PICKING]: { first: ['picking_started_at'], latest: [] },
-  [S.PACKING]: { first: ['packing_started_at'], latest: ['picking_completed_at'] },
+  [S.PACKING]: { first: [], latest: ['picking_completed_at', 'packing_started_at'] },
   [S.READY_TO_SHIP]: { first: [], latest: ['packing_completed_at'] },
   [S.SHIPPED]: { first: [], latest: ['shipped_at'] },
   [S.PARTIALLY_FULFILLED]: { first: [], latest: [] },
