@@ -79,13 +79,14 @@ export function problem(
   extra: Record<string, unknown> = {},
 ): Problem {
   const resolvedCode = code ?? CODE_BY_STATUS[status] ?? 'ERROR';
+  // Extra members first: they may add to the problem, never overwrite its fixed fields.
   return {
+    ...extra,
     type: `urn:oms:problem:${resolvedCode.toLowerCase().replace(/_/g, '-')}`,
     title: TITLE_BY_STATUS[status] ?? 'Error',
     status,
     detail,
     code: resolvedCode,
-    ...extra,
   };
 }
 
