@@ -197,7 +197,7 @@ describe('inventory under concurrency', () => {
     for (const id of await holds(variant, location, items, 2)) {
       await expireNow([id]);
       const before = await level(variant, location);
-      const [release, fulfil, swept] = await Promise.all([
+      const [release, fulfil] = await Promise.all([
         http(app).post(`/api/v1/reservations/${id}/release`).set(warehouse.auth),
         http(app).post(`/api/v1/reservations/${id}/fulfil`).set(warehouse.auth).send({ quantity: 2 }),
         sweeper.sweep(50),
@@ -213,7 +213,6 @@ describe('inventory under concurrency', () => {
       expect([release.status, fulfil.status].filter((s) => s === 409)).toHaveLength(
         row.release_reason === 'expired' ? 2 : 1,
       );
-      if (row.release_reason === 'expired') expect(swept).toBeGreaterThanOrEqual(1);
       const after = await level(variant, location);
       expect(after).toEqual({
         quantity_on_hand: before.quantity_on_hand - (row.release_reason === 'fulfilled' ? 2 : 0),
