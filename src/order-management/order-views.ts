@@ -91,12 +91,10 @@ export function toShipmentResponse(
     fulfillmentNumber: f.fulfillmentNumber,
     status: f.status,
     shippedAt: f.shippedAt?.toISOString() ?? null,
-    items: Object.entries(f.items).map(([orderItemId, quantity]) => ({
-      orderItemId,
-      sku: items.get(orderItemId)?.sku ?? '',
-      name: items.get(orderItemId)?.name ?? '',
-      quantity,
-    })),
+    // In the order's item order (jsonb keeps its keys in its own order).
+    items: [...items.values()]
+      .filter((item) => (f.items[item.id] ?? 0) > 0)
+      .map((item) => ({ orderItemId: item.id, sku: item.sku, name: item.name, quantity: f.items[item.id] })),
   };
 }
 
