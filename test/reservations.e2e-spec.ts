@@ -169,7 +169,7 @@ describe('reservations', () => {
       expect(res.body.shortages).toEqual([expect.objectContaining({ requested: 1, available: 0 })]);
     });
 
-    it('never reserves more for an order item than was ordered', async () => {
+    it('never reserves more for an order item than was ordered (held + fulfilled)', async () => {
       const { variant, location, body } = await setup(10, 3);
       await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(201);
       const res = await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(409);
@@ -177,8 +177,21 @@ describe('reservations', () => {
         code: 'CONFLICT',
         items: [{ ordered: 3, reserved: 2, requested: 2 }],
       });
-      await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(1)).expect(201);
+      const last = await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(1)).expect(201);
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 3 });
+      // Fulfilled units count too: what has shipped is not reserved again.
+      await http(app)
+        .post(`/api/v1/reservations/${last.body.id}/fulfil`)
+        .set(warehouse.auth)
+        .send({ quantity: 1 });
+      const again = await http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(body(1))
+        .expect(409);
+      expect(again.body.items).toEqual([
+        { orderItemId: expect.any(String), ordered: 3, reserved: 2, fulfilled: 1, requested: 1 },
+      ]);
     });
 
     it('validates the body, naming the fields', async () => {

@@ -148,8 +148,9 @@ export class ReservationBookingService {
   }
 
   /**
-   * The active reserved total of each item, plus these lines, stays within its ordered quantity.
-   * Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
+   * What each item holds (outstanding units of its active reservations) plus what it already had
+   * fulfilled, plus these lines, stays within its ordered quantity: an item never has more units
+   * reserved than were ordered, and shipped units are not reserved again. Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
    */
   private async checkOrderedQuantities(items: Map<string, OrderItem>, lines: readonly ReservationLine[]) {
     const requested = new Map<string, number>();
@@ -161,14 +162,17 @@ export class ReservationBookingService {
         `reservation_item:${itemId}`,
       ]);
     }
-    const rows = await this.em.execute<{ order_item_id: string; held: number }[]>(
-      `select order_item_id, sum(quantity_reserved - quantity_fulfilled)::int as held
+    const rows = await this.em.execute<{ order_item_id: string; held: number; fulfilled: number }[]>(
+      `select order_item_id,
+              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as held,
+              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled
          from inventory_reservations
-        where is_active and order_item_id in (${itemIds.map(() => '?').join(', ')})
+        where order_item_id in (${itemIds.map(() => '?').join(', ')})
         group by order_item_id`,
       itemIds,
     );
     const held = new Map(rows.map((row) => [row.order_item_id, row.held]));
+    const fulfilled = new Map(rows.map((row) => [row.order_item_id, row.fulfilled]));
     // Reservations made earlier in this transaction are not flushed yet; count them too.
     for (const entity of this.em.getUnitOfWork().getPersistStack()) {
       if (entity instanceof InventoryReservation && entity.isActive && requested.has(entity.orderItem.id)) {
@@ -182,16 +186,18 @@ export class ReservationBookingService {
           orderItemId: itemId,
           ordered: item.quantity,
           reserved: held.get(itemId) ?? 0,
+          fulfilled: fulfilled.get(itemId) ?? 0,
           requested: requested.get(itemId) ?? 0,
         };
       })
-      .filter((row) => row.reserved + row.requested > row.ordered);
+      .filter((row) => row.reserved + row.fulfilled + row.requested > row.ordered);
     if (over.length > 0) {
       throw new ConflictError(
         over
           .map(
             (o) =>
-              `order item ${o.orderItemId}: ${o.reserved} of ${o.ordered} units already reserved, ${o.requested} more requested`,
+              `order item ${o.orderItemId}: ${o.reserved + o.fulfilled} of ${o.ordered} units already reserved or ` +
+              `fulfilled, ${o.requested} more requested`,
           )
           .join('; '),
         { items: over },
