@@ -60,7 +60,8 @@ export async function createApp(
     logger: env.LOG_LEVEL === 'silent' ? false : undefined,
   });
   app.useLogger(app.get(AppLogger));
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts owns SIGTERM/SIGINT (close, stop the embedded database,
+  // exit 0); Nest's handler would re-raise the signal after closing (exit 143) and race that.
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
 
@@ -84,8 +85,17 @@ export async function createApp(
       );
     },
   );
+  // Graceful shutdown: once the server is closing, answers of the requests still in flight carry
+  // `Connection: close`, so keep-alive clients let go and close() completes; otherwise it waits for
+  // every such connection's keep-alive timeout (72 s) and the orchestrator kills the process.
+  let closing = false;
+  fastify.addHook('preClose', (done: () => void) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     reply.header('X-Request-Id', request.id);
+    if (closing && request.raw.httpVersionMajor < 2) reply.header('Connection', 'close');
     done(null, payload);
   });
   // The API speaks JSON: drop Fastify's built-in text/plain parser so that other media types get

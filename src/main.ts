@@ -54,8 +54,23 @@ async function main(): Promise<void> {
   const stopEmbedded = async () => {
     await embedded?.stop().catch(() => undefined);
   };
-  process.once('SIGINT', () => void app.close().finally(stopEmbedded));
-  process.once('SIGTERM', () => void app.close().finally(stopEmbedded));
+  // Graceful stop: no new connections, in-flight requests finish, jobs stop, the pool closes, then
+  // exit 0. A second signal while stopping takes the default action (immediate termination).
+  const shutdown = (signal: NodeJS.Signals) => {
+    console.log(`OMS stopping (${signal}): finishing in-flight requests`);
+    app
+      .close()
+      .then(stopEmbedded)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`OMS did not stop cleanly: ${(error as Error)?.message ?? error}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 
   const { demo } = await prepareDatabase(app, env);
   await app.listen({ port: env.PORT, host: '0.0.0.0' });
