@@ -5,7 +5,7 @@ import { createTestApp, createUser, http, TestApp } from './utils/app';
 
 // Redis runs at 127.0.0.1:6379 on the development machine and in CI. If it is not there, this file
 // fails (it does not skip): the cross-instance limits are only proven with a real Redis.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.CI_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SETTINGS = {
   REDIS_URL,
   THROTTLE_LIMIT: '5',
@@ -37,7 +37,7 @@ describe('rate limits in Redis (REDIS_URL): shared by every instance', () => {
       redis.disconnect();
       throw new Error(
         `Redis is not reachable at ${REDIS_URL} (${(error as Error).message}); these tests need it ` +
-          '(docker compose up -d redis, or set TEST_REDIS_URL)',
+          '(docker run -d -p 6379:6379 redis:7, or set TEST_REDIS_URL)',
       );
     }
     one = await createTestApp(SETTINGS);
