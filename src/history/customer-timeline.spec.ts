@@ -94,6 +94,22 @@ describe('toCustomerTimeline', () => {
     ]);
   });
 
+  it('tells a partial shipment (order to processing, or no status change) from the order shipping', () => {
+    const timeline = toCustomerTimeline([
+      entry(A.CREATED, null, 'pending'),
+      entry(A.CONFIRMED, 'pending', 'confirmed'),
+      entry(A.STATUS_CHANGED), // a fulfillment was created (its statuses live in additionalData)
+      entry(A.SHIPPED, 'confirmed', 'processing'), // first of two shipments moves the order on
+      entry(A.SHIPPED), // another shipment, order still processing
+      entry(A.SHIPPED, 'processing', 'shipped'), // the last one
+    ]);
+    expect(timeline.slice(2).map((e) => [e.action, e.status, e.description])).toEqual([
+      ['shipped', 'processing', 'A shipment of your order is on its way.'],
+      ['shipped', 'processing', 'A shipment of your order is on its way.'],
+      ['shipped', 'shipped', 'Your order has shipped.'],
+    ]);
+  });
+
   it('shows a status-less refund or payment with the current order status', () => {
     const timeline = toCustomerTimeline([
       entry(A.CREATED, null, 'pending'),

@@ -47,7 +47,7 @@ const STATUS_TEXT: Record<OrderStatus, string> = {
 };
 
 /** Customer-facing wording, generated from the event: the staff-written description never leaks. */
-function describe(action: OrderHistoryAction, status: OrderStatus | null, movedOrder: boolean): string {
+function describe(action: OrderHistoryAction, status: OrderStatus | null, orderShipped: boolean): string {
   switch (action) {
     case A.CREATED:
       return 'We received your order.';
@@ -58,8 +58,8 @@ function describe(action: OrderHistoryAction, status: OrderStatus | null, movedO
     case A.PROCESSING_STARTED:
       return 'We started preparing your order.';
     case A.SHIPPED:
-      // A shipment without the order moving: one of several, or the order moves in its own entry.
-      return movedOrder ? 'Your order has shipped.' : 'A shipment of your order is on its way.';
+      // Unless this entry moved the order to shipped, it is one shipment of several.
+      return orderShipped ? 'Your order has shipped.' : 'A shipment of your order is on its way.';
     case A.DELIVERED:
       return 'Your order was delivered.';
     case A.CANCELLED:
@@ -106,7 +106,7 @@ export function toCustomerTimeline(entries: readonly TimelineSource[]): Customer
     timeline.push({
       action,
       status: current,
-      description: describe(action, current, movedOrder),
+      description: describe(action, current, movedOrder && current === OrderStatus.SHIPPED),
       occurredAt: entry.createdAt.toISOString(),
     });
   }
