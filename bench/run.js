@@ -15,7 +15,7 @@ const { setTimeout: sleep } = require('node:timers/promises');
 const { Client } = require('pg');
 const db = require('./lib/db');
 const { generate } = require('./lib/generate');
-const { startProcess, stopProcess, rssSampler, round } = require('./lib/processes');
+const { startProcess, stopProcess, rssSampler, cpuMs, round } = require('./lib/processes');
 const { run } = require('./lib/load');
 const { scenarios: buildScenarios, API } = require('./lib/scenarios');
 const report = require('./lib/report');
@@ -25,6 +25,22 @@ const ROOT = db.ROOT;
 const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
 const BASELINE_PORT = Number(process.env.BENCH_BASELINE_PORT ?? 3902);
 const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10); // the app's DB_POOL_MAX default
+/**
+ * After a run, requests still in flight (OMS's p99 can be seconds on a busy box) must finish
+ * before the next run reads the database state: waits until no other session of the bench
+ * database is active or in a transaction, three checks in a row.
+ */
+async function drain(db) {
+  const deadline = Date.now() + 30000;
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
+    await sleep(100);
+    const { rows } = await db.query(
+      `select count(*)::int as busy from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+    );
+    quiet = rows[0].busy === 0 ? quiet + 1 : 0;
+  }
+}
 
 function parseArgs(argv) {
   const args = { duration: 10, warmup: 2, coldStarts: 3, only: null, skipBuild: false, keepDb: false };
@@ -134,25 +150,31 @@ async function measure(scenario, target, args, extra = {}) {
     if (scenario.prepare) await scenario.prepare(target.db);
     await run({
       ...target.load,
-      requests: scenario.requests(),
+      requests: scenario.requests,
       connections: scenario.connections,
       durationSec: args.warmup,
       expected: scenario.expected,
       ...extra,
     });
+    await drain(target.db);
   }
   if (scenario.prepare) await scenario.prepare(target.db);
-  const sampler = target.pid ? rssSampler(target.pid) : null;
+  const sampler = rssSampler(target.pid);
+  const cpuBefore = cpuMs(target.pid);
   const result = await run({
     ...target.load,
-    requests: scenario.requests(),
+    requests: scenario.requests,
     connections: scenario.connections,
     durationSec: args.duration,
     expected: scenario.expected,
     ...extra,
   });
-  const rss = sampler?.stop();
-  return { ...result, rssMaxMb: rss?.maxMb ?? null };
+  const cpuAfter = cpuMs(target.pid);
+  const rss = sampler.stop();
+  await drain(target.db);
+  // CPU time of the server process per response: unlike rps, hardly moved by other load on the box.
+  const cpuMsPerRequest = result.requests > 0 ? round((cpuAfter - cpuBefore) / result.requests, 2) : null;
+  return { ...result, cpuMsPerRequest, rssMaxMb: rss.maxMb };
 }
 
 async function correctness(adminClient, baseUrl, adminToken) {
@@ -238,6 +260,7 @@ async function main() {
   // Cold start: spawn → first 200 from /health/ready, on the migrated database, N times; the last
   // instance stays up for the runs.
   const coldStartRuns = [];
+  const coldStartCpu = [];
   let oms;
   const startOms = (nodeArgs = []) =>
     startProcess({
@@ -252,7 +275,8 @@ async function main() {
     if (oms) await stopProcess(oms);
     oms = await startOms();
     coldStartRuns.push(round(oms.readyMs));
-    log(`OMS cold start ${i + 1}: ${round(oms.readyMs)} ms`);
+    coldStartCpu.push(oms.readyCpuMs);
+    log(`OMS cold start ${i + 1}: ${round(oms.readyMs)} ms (${oms.readyCpuMs} ms of CPU)`);
   }
   const baseline = await startProcess({
     name: 'baseline',
@@ -383,7 +407,11 @@ async function main() {
     data: { ...fx.counts, historyOrderEntries: fx.historyOrder.entries, generateSec },
     scenarios: rows,
     fixedRate,
-    coldStart: { runsMs: coldStartRuns, medianMs: sorted[Math.floor((sorted.length - 1) / 2)] },
+    coldStart: {
+      runsMs: coldStartRuns,
+      medianMs: sorted[Math.floor((sorted.length - 1) / 2)],
+      cpuMs: coldStartCpu,
+    },
     rss,
     correctness: checks,
   };

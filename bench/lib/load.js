@@ -3,7 +3,7 @@
 const autocannon = require('autocannon');
 
 /**
- * Runs `scenario.requests()` against `baseUrl` for `durationSec` with `connections` connections
+ * Runs `requests()` (a fresh autocannon requests array per connection) against `baseUrl` for `durationSec` with `connections` connections
  * (optionally at a fixed `overallRate`). Returns rps (responses with an `expected` status per
  * second), latency percentiles (of every response) and the count per status code.
  */
@@ -17,7 +17,11 @@ function run({ baseUrl, requests, connections, durationSec, overallRate, expecte
         pipelining: 1,
         timeout: timeoutSec,
         overallRate,
-        requests,
+        // autocannon shares one requests array between its connections and keeps each built
+        // request on that shared object, so connections built together would send the same first
+        // request. Each connection gets its own requests instead; the placeholder is never sent.
+        requests: [{ method: 'GET', path: '/health/live' }],
+        setupClient: (client) => client.setRequests(requests()),
       },
       (error, result) => (error ? reject(error) : resolve(summarize(result, expected))),
     );

@@ -45,7 +45,7 @@ async function startProcess({ name, args, env, cwd, readyUrl, timeoutMs = 60000,
     await sleep(10);
   }
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { name, child, readyMs, log: () => log };
+  return { name, child, readyMs, readyCpuMs: cpuMs(child.pid), log: () => log };
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. */
@@ -63,6 +63,19 @@ function rssMb(pid) {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU time (user + system) the process has used so far, in ms (null when it is gone). */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return null;
   }
@@ -91,4 +104,4 @@ function rssSampler(pid, everyMs = 200) {
 
 const round = (n, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-module.exports = { probe, startProcess, stopProcess, rssMb, rssSampler, round };
+module.exports = { probe, startProcess, stopProcess, rssMb, rssSampler, cpuMs, round };

@@ -86,7 +86,7 @@ function formatTable(result) {
     'pass',
   ];
   const rows = result.scenarios.map((s) => {
-    if (!s.available) return [s.id, 'not available', '', '', '', '', '', '', '—'];
+    if (!s.available) return [s.id, 'not available', '', '', '', '', '', '', '', '—'];
     const non2xx = (r) =>
       Object.entries(r.statusCodes)
         .filter(([code]) => !code.startsWith('2'))
@@ -100,6 +100,7 @@ function formatTable(result) {
       s.target ? `≥ ${s.target.minRatio}` : '—',
       `${fmt(s.oms.latency.p50)} / ${fmt(s.oms.latency.p99)}`,
       `${fmt(s.baseline.latency.p50)} / ${fmt(s.baseline.latency.p99)}`,
+      `${fmt(s.oms.cpuMsPerRequest, 2)} / ${fmt(s.baseline.cpuMsPerRequest, 2)}`,
       `${non2xx(s.oms)} / ${non2xx(s.baseline)}`,
       s.pass === null ? '—' : s.pass ? 'PASS' : 'FAIL',
     ];
@@ -114,6 +115,7 @@ function formatTable(result) {
       `≤ ${f.target.maxP99Ratio}`,
       `${fmt(f.oms.latency.p50)} / ${fmt(f.oms.latency.p99)}`,
       `${fmt(f.baseline.latency.p50)} / ${fmt(f.baseline.latency.p99)}`,
+      `${fmt(f.oms.cpuMsPerRequest, 2)} / ${fmt(f.baseline.cpuMsPerRequest, 2)}`,
       '',
       f.pass === null ? '—' : f.pass ? 'PASS' : 'FAIL',
     ]);
@@ -126,7 +128,7 @@ function formatTable(result) {
   ];
   lines.push('');
   lines.push(
-    `cold start (spawn → /health/ready 200): ${result.coldStart.runsMs.map((ms) => fmt(ms)).join(', ')} ms, median ${fmt(result.coldStart.medianMs)} ms (target ≤ ${COLD_START_MAX_MS})`,
+    `cold start (spawn → /health/ready 200): ${result.coldStart.runsMs.map((ms) => fmt(ms)).join(', ')} ms, median ${fmt(result.coldStart.medianMs)} ms (target ≤ ${COLD_START_MAX_MS}); CPU used until ready ${result.coldStart.cpuMs.map((ms) => fmt(ms)).join(', ')} ms`,
   );
   lines.push(
     `RSS of OMS under load: max ${fmt(result.rss.maxMb)} MB, mean ${fmt(result.rss.avgMb)} MB (target ≤ ${RSS_MAX_MB}); baseline max ${fmt(result.rss.baselineMaxMb)} MB`,
