@@ -177,6 +177,57 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
       expect(await verify(order.id)).toEqual({ valid: true, entries: 2, firstBrokenEntryId: null });
     });
 
+    it('captures them on the real order routes, and their chain verifies', async () => {
+      const { variant } = await createVariantWithStock(app, 5);
+      const agent = 'BackOffice/2.3 (order desk)';
+      const placed = await http(app)
+        .post('/api/v1/orders')
+        .set(support.auth)
+        .set('User-Agent', agent)
+        .set('Idempotency-Key', randomUUID())
+        .send({
+          customerId: customer.user.id,
+          currency: 'EUR',
+          items: [{ variantId: variant.id, quantity: 2, unitPrice: '4.50' }],
+          shippingAddress: {
+            name: 'Jane Doe',
+            line1: '1 Main Street',
+            city: 'Berlin',
+            postalCode: '10115',
+            country: 'DE',
+          },
+        })
+        .expect(201);
+      const orderId = placed.body.id as string;
+      await http(app)
+        .post(`/api/v1/orders/${orderId}/confirm`)
+        .set(admin.auth)
+        .set('User-Agent', agent)
+        .send({})
+        .expect(200);
+      const list = await http(app)
+        .get(`/api/v1/orders/${orderId}/history?pageSize=100`)
+        .set(admin.auth)
+        .expect(200);
+      const entries = list.body.data as Array<
+        Record<string, unknown> & { performedBy: { id: string } | null }
+      >;
+      expect(entries[0]).toMatchObject({ action: 'created', newStatus: 'pending', userAgent: agent });
+      expect(entries[0].performedBy?.id).toBe(support.user.id);
+      expect(entries.find((e) => e.action === 'confirmed')).toMatchObject({
+        oldStatus: 'pending',
+        newStatus: 'confirmed',
+        performedBy: { id: admin.user.id, role: 'admin' },
+        userAgent: agent,
+        ipAddress: expect.stringMatching(/127\.0\.0\.1|::1/),
+      });
+      const verified = await http(app)
+        .get(`/api/v1/orders/${orderId}/history/verify`)
+        .set(admin.auth)
+        .expect(200);
+      expect(verified.body).toEqual({ valid: true, entries: entries.length, firstBrokenEntryId: null });
+    });
+
     it('keeps at most 512 characters of a user agent, and the hash still recomputes', async () => {
       const order = await newOrder();
       await http(app)
