@@ -5,6 +5,7 @@ import { UserRole } from '../../identity/user-role.enum';
 import { ProductVariant } from '../../catalog/product-variant.entity';
 import { StockLocation } from '../../catalog/stock-location.entity';
 import { StockLevel } from '../../catalog/stock-level.entity';
+import { seedDemoOrders } from './demo-orders';
 
 export interface DemoCredentials {
   role: UserRole;
@@ -44,8 +45,8 @@ const VARIANTS: [string, string][] = [
 ];
 
 /**
- * Demo data for the zero-setup start: a user per role, variants, two stock locations with stock.
- * Idempotent: does nothing when the demo admin exists already.
+ * Demo data for the zero-setup start: a user per role, variants, two stock locations with stock,
+ * then orders in every status (see demo-orders.ts). Idempotent: each part is skipped when it exists.
  */
 export async function seedDemoData(app: INestApplication): Promise<DemoCredentials[]> {
   const logger = new Logger('DemoData');
@@ -56,22 +57,28 @@ export async function seedDemoData(app: INestApplication): Promise<DemoCredentia
     'demo-check',
     async () => (await users.findByEmail(DEMO_USERS[0].email)) !== null,
   );
-  if (alreadySeeded) return credentials;
-
-  await uow.run('demo-seed', async (em) => {
-    for (const user of DEMO_USERS) await users.ensure(user.email, user.password, user.fullName, user.role);
-    const locations = [
-      new StockLocation('WH-A', 'Main warehouse'),
-      new StockLocation('WH-B', 'Overflow warehouse'),
-    ];
-    em.persist(locations);
-    VARIANTS.forEach(([sku, name], index) => {
-      const variant = new ProductVariant(sku, name);
-      em.persist(variant);
-      em.persist(new StockLevel(variant, locations[0], 20 + index * 5));
-      em.persist(new StockLevel(variant, locations[1], index % 2 === 0 ? 10 : 0));
+  if (!alreadySeeded) {
+    await uow.run('demo-seed', async (em) => {
+      for (const user of DEMO_USERS) await users.ensure(user.email, user.password, user.fullName, user.role);
+      const locations = [
+        new StockLocation('WH-A', 'Main warehouse'),
+        new StockLocation('WH-B', 'Overflow warehouse'),
+      ];
+      em.persist(locations);
+      VARIANTS.forEach(([sku, name], index) => {
+        const variant = new ProductVariant(sku, name);
+        em.persist(variant);
+        em.persist(new StockLevel(variant, locations[0], 20 + index * 5));
+        em.persist(new StockLevel(variant, locations[1], index % 2 === 0 ? 10 : 0));
+      });
     });
+    logger.log('Seeded demo users, variants, stock locations and stock');
+  }
+  const emailOf = (role: UserRole) => DEMO_USERS.find((u) => u.role === role)!.email;
+  const orders = await seedDemoOrders(app, {
+    customer: emailOf(UserRole.CUSTOMER),
+    support: emailOf(UserRole.SUPPORT),
   });
-  logger.log('Seeded demo users, variants, stock locations and stock');
+  if (orders > 0) logger.log(`Seeded ${orders} demo orders, one in every status`);
   return credentials;
 }
