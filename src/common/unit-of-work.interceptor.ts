@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { FastifyRequest } from 'fastify';
 import { runInTransaction } from './unit-of-work';
+import { claimOf, storeIdempotentResponse } from './idempotency/idempotency-claim';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -19,6 +20,14 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!MUTATING.has(request.method)) return next.handle();
-    return from(runInTransaction(this.em, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    return from(
+      runInTransaction(this.em, async () => {
+        const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        // A claimed Idempotency-Key keeps its response in the same transaction as the creation.
+        const claim = claimOf(request);
+        if (claim) await storeIdempotentResponse(this.em, claim, body);
+        return body;
+      }),
+    );
   }
 }

@@ -10,6 +10,7 @@ import { Actor } from '../decorators';
 import { BadRequestError, DomainError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { IDEMPOTENT_KEY } from './idempotent.decorator';
+import { setClaim } from './idempotency-claim';
 
 // Nest's @HttpCode() metadata key; creating POSTs without it answer 201.
 const HTTP_CODE_METADATA = '__httpCode__';
@@ -27,7 +28,8 @@ interface StoredKey {
 
 /**
  * Idempotency-Key for creating POSTs. The first request claims the key (committed at once, so a
- * concurrent duplicate sees it), runs, and stores its response; a repeat with the same body gets
+ * concurrent duplicate sees it), runs, and stores its response in the transaction that creates the
+ * resource (so a crash can never leave a creation without its replayable response); a repeat with the same body gets
  * that response again, a repeat with another body a 422. A duplicate arriving while the first is
  * still running waits for it, then replays. A failed first request frees the key.
  */
@@ -69,8 +71,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
           reply.header('Idempotent-Replayed', 'true');
           return of(outcome.body);
         }
+        // The unit of work stores the response in the creating transaction (idempotency-claim.ts).
+        setClaim(request, { id: outcome.id, status: successStatus });
         return next.handle().pipe(
-          mergeMap((body) => from(this.complete(outcome.id, successStatus, body).then(() => body))),
           (source) =>
             new Observable((subscriber) =>
               source.subscribe({
@@ -138,13 +141,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-  }
-
-  private async complete(id: string, status: number, body: unknown): Promise<void> {
-    await this.em().execute(
-      'update idempotency_keys set response_status = ?, response_body = ? where id = ?',
-      [status, JSON.stringify(body ?? null), id],
-    );
   }
 
   private async release(id: string): Promise<void> {
