@@ -155,6 +155,39 @@ describe('Idempotency-Key on creating POSTs', () => {
     expect(await usersWithEmail(fresh.email)).toBe(1);
   });
 
+  it('stores the response in the creating transaction: a claim is never left without one after a creation', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    await create(body, key).expect(201);
+    const [row] = await sql<{ response_status: number; email: string }>(
+      app,
+      `select response_status, response_body->>'email' as email from idempotency_keys where key = ? and user_id = ?`,
+      [key, admin.user.id],
+    );
+    expect(row).toEqual({ response_status: 201, email: body.email });
+  });
+
+  it('a claim abandoned by a dead process (no response after 2 minutes) frees the key', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    const abandonClaim = async () => {
+      // Let a real request compute the fingerprint, then turn its row into an abandoned claim.
+      await create(body, key).expect(201);
+      await sql(app, 'delete from users where email = ?', [body.email]);
+      await sql(
+        app,
+        `update idempotency_keys set response_status = null, response_body = null,
+           created_at = now() - interval '5 minutes' where key = ? and user_id = ?`,
+        [key, admin.user.id],
+      );
+    };
+    await abandonClaim();
+    const retried = await create(body, key);
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
   it('IdempotencyPurgeJob.purge() deletes expired keys and keeps live ones', async () => {
     const expiredKey = randomUUID();
     const liveKey = randomUUID();

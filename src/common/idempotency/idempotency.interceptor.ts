@@ -16,6 +16,8 @@ import { setClaim } from './idempotency-claim';
 const HTTP_CODE_METADATA = '__httpCode__';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const WAIT_FOR_FIRST_MS = 10000;
+/** Longer than any request can run (statement timeout, retries): its process is gone. */
+const ABANDONED_AFTER_SECONDS = 120;
 const POLL_MS = 50;
 
 interface StoredKey {
@@ -113,13 +115,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (inserted.length === 1) return { kind: 'claimed', id };
 
       const [stored] = await em.execute<StoredKey[]>(
-        `select id, fingerprint, response_status, response_body, expires_at < now() as expired
+        // A claim without a response after ABANDONED_AFTER belongs to a request whose process died
+        // before it committed: nothing was created, so the key is free again, like an expired one.
+        `select id, fingerprint, response_status, response_body,
+                expires_at < now() or (response_status is null and created_at < now() - make_interval(secs => ?)) as expired
          from idempotency_keys where user_id = ? and key = ?`,
-        [userId, key],
+        [ABANDONED_AFTER_SECONDS, userId, key],
       );
       if (!stored) continue; // released meanwhile: try to claim again
       if (stored.expired) {
-        await em.execute('delete from idempotency_keys where id = ? and expires_at < now()', [stored.id]);
+        await em.execute(
+          'delete from idempotency_keys where id = ? and fingerprint = ? and (response_status is null or expires_at < now())',
+          [stored.id, stored.fingerprint],
+        );
         continue;
       }
       if (stored.fingerprint !== fingerprint) {
