@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
 import { UserRole } from '../src/identity/user-role.enum';
+import { createOrder, createVariantWithStock } from './utils/factories';
 import { hostPort, TcpProxy } from './system/support/tcp-proxy';
 import { openSession, terminateBackends, waitForBlockedBackend } from './system/support/pg';
 import { expectCleanProblem } from './system/support/problems';
@@ -74,6 +75,59 @@ describe('faults: the database fails under a running app', () => {
       .send({ fullName: 'After' })
       .expect(200);
     expect(await userRow(target.user.id)).toEqual({ full_name: 'After' });
+  });
+
+  it('a reservation killed after its stock update, before its history entry: nothing of it persists', async () => {
+    const warehouse = await createUser(app, UserRole.WAREHOUSE);
+    const customer = await createUser(app, UserRole.CUSTOMER);
+    const { variant, location, stockLevel } = await createVariantWithStock(app, 10);
+    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 3 }]);
+    const body = {
+      orderId: order.id,
+      orderItemId: items[0].id,
+      productVariantId: variant.id,
+      stockLocationId: location.id,
+      quantity: 3,
+    };
+    const holder = await openSession(databaseUrl);
+    try {
+      // Every write to an order ends with its history entry, under the order's history lock. The
+      // test holds that lock: the request stops there, its guarded stock UPDATE already done.
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `order_history:${order.id}`,
+      ]);
+      const pending = http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(body)
+        .then((res) => res);
+      await waitForBlockedBackend(holder, { applicationName: appName });
+      // The app's transaction has updated (so locked) the stock row already.
+      await expect(
+        session.query('select id from stock_levels where id = $1 for update nowait', [stockLevel.id]),
+      ).rejects.toMatchObject({ code: '55P03' });
+      await terminateBackends(session, appName);
+      expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const { rows } = await session.query(
+      `select s.quantity_reserved,
+              (select count(*)::int from inventory_reservations r where r.order_id = $2) as reservations,
+              (select count(*)::int from order_history h where h.order_id = $2 and h.action <> 'created') as entries
+         from stock_levels s where s.id = $1`,
+      [stockLevel.id, order.id],
+    );
+    expect(rows[0]).toEqual({ quantity_reserved: 0, reservations: 0, entries: 0 });
+
+    const retry = await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body);
+    expect(retry.status).toBe(201);
+    const { rows: after } = await session.query('select quantity_reserved from stock_levels where id = $1', [
+      stockLevel.id,
+    ]);
+    expect(after[0].quantity_reserved).toBe(3);
   });
 
   it('an idempotent create killed mid-transaction frees its key: the retry creates exactly once', async () => {
