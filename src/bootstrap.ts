@@ -10,7 +10,7 @@ import { EnvironmentVariables } from './config/env.validation';
 import { RequestContext } from './common/request-context';
 import { AppLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
-import { limitJsonDepth } from './common/json-depth';
+import { guardRequestInput } from './common/input-guard';
 import { UserRole } from './identity/user-role.enum';
 
 export const API_PREFIX = 'api/v1';
@@ -104,7 +104,7 @@ export async function createApp(
   // handler of ours: Nest installs its exception layer as Fastify's error and not-found handler,
   // and it runs the global ProblemFilter.
   fastify.removeContentTypeParser('text/plain');
-  limitJsonDepth(fastify);
+  guardRequestInput(fastify);
 
   if (env.DOCS_ENABLED) {
     const document = buildOpenApiDocument(app);

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError } from './errors';
+import { BadRequestError, FieldError } from './errors';
 
 /** No request body of this API nests deeper than a few levels; 32 leaves room and stops abuse. */
 export const MAX_JSON_DEPTH = 32;
+
+const NUL = '\u0000';
 
 /**
  * How deep `value` nests objects and arrays, counted without recursion (a 10,000-level body must
@@ -21,24 +23,56 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** The paths (`items.0.name`) of the strings in `value` that hold a NUL character (iteratively). */
+export function pathsWithNul(value: unknown, root = ''): string[] {
+  const found: string[] = [];
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop() as [unknown, string];
+    if (typeof current === 'string') {
+      if (current.includes(NUL)) found.push(path || 'body');
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, child] of Object.entries(current)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes(NUL)) found.push(childPath);
+        else stack.push([child, childPath]);
+      }
+    }
+  }
+  return found.sort();
+}
+
+function refuse(message: string, errors: FieldError[]): BadRequestError {
+  return new BadRequestError(message, errors);
+}
+
 /**
- * Refuses (400) a parsed body nested deeper than `limit`, before anything else reads it: class-
- * transformer, canonical JSON for idempotency keys and the validators all recurse, and a body of
- * 10,000 nested levels overflowed the stack there (a 500 for every route).
+ * Checks every request's parsed input before anything else reads it (guards, interceptors, pipes):
+ * - a body nested deeper than `maxDepth` is a 400: class-transformer, canonical JSON for idempotency
+ *   keys and the validators all recurse, and a body of 10,000 levels overflowed the stack (a 500);
+ * - a NUL character in a body string or a query parameter is a 400 naming the field: PostgreSQL
+ *   cannot store or compare text holding one, and such a filter was a 500.
  */
-export function limitJsonDepth(fastify: FastifyInstance, limit = MAX_JSON_DEPTH): void {
+export function guardRequestInput(fastify: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   fastify.addHook(
     'preValidation',
     (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-      if (
-        request.body !== null &&
-        typeof request.body === 'object' &&
-        jsonDepthExceeds(request.body, limit)
-      ) {
+      const body = request.body;
+      if (body !== null && typeof body === 'object' && jsonDepthExceeds(body, maxDepth)) {
         done(
-          new BadRequestError(`The request body nests deeper than ${limit} levels`, [
-            { field: 'body', message: `must not nest objects or arrays deeper than ${limit} levels` },
+          refuse(`The request body nests deeper than ${maxDepth} levels`, [
+            { field: 'body', message: `must not nest objects or arrays deeper than ${maxDepth} levels` },
           ]),
+        );
+        return;
+      }
+      const fields = [...pathsWithNul(request.query), ...pathsWithNul(body)];
+      if (fields.length > 0) {
+        done(
+          refuse(
+            `The request holds a NUL character in ${fields.join(', ')}`,
+            fields.map((field) => ({ field, message: 'must not contain NUL characters (\\u0000)' })),
+          ),
         );
         return;
       }
