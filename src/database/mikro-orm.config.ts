@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { ENTITIES } from './entities';
@@ -10,6 +11,8 @@ export interface OrmConfigOptions {
   lockTimeoutMs?: number;
   debug?: boolean;
 }
+
+const knexLogger = new Logger('Database');
 
 /** One MikroORM configuration for the app, the CLI, tests and benchmarks. */
 export function createOrmConfig(options: OrmConfigOptions = {}) {
@@ -28,7 +31,17 @@ export function createOrmConfig(options: OrmConfigOptions = {}) {
     implicitTransactions: false,
     // A database that accepts TCP but never answers (a network partition) fails a new connection
     // after 5 s instead of the pool's 30 s create timeout, so requests get their 503 quickly.
-    driverOptions: { connection: { connectionTimeoutMillis: 5000, keepAlive: true } },
+    driverOptions: {
+      connection: { connectionTimeoutMillis: 5000, keepAlive: true },
+      // knex's own messages (e.g. "Connection Error: ..." when a connection breaks) go through the
+      // app's logger (JSON lines) instead of bare console.log lines.
+      log: {
+        warn: (message: unknown) => knexLogger.warn(String(message)),
+        error: (message: unknown) => knexLogger.error(String(message)),
+        deprecate: (message: unknown) => knexLogger.warn(String(message)),
+        debug: (message: unknown) => knexLogger.debug(String(message)),
+      },
+    },
     pool: {
       min: 0,
       max: options.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10),
