@@ -277,6 +277,31 @@ describe('inventory under concurrency', () => {
     expect(await activeHeld(variant, location)).toBe(10);
   });
 
+  it('cancel racing reservations of the same order never leaves a cancelled order holding stock', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    for (let round = 0; round < 5; round++) {
+      const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 10 }]);
+      const responses = await Promise.all([
+        ...Array.from({ length: 5 }, () =>
+          http(app)
+            .post('/api/v1/reservations')
+            .set(warehouse.auth)
+            .send(reservationBody(items[0], variant, location)),
+        ),
+        http(app).post(`/api/v1/orders/${order.id}/cancel`).set(admin.auth).send({ reason: 'race' }),
+      ]);
+      expect(responses.slice(0, 5).every((r) => [201, 409].includes(r.status))).toBe(true);
+      expect(responses[5].status).toBe(200);
+      const [held] = await sql<{ n: number }>(
+        app,
+        'select count(*)::int as n from inventory_reservations where order_id = ? and is_active',
+        [order.id],
+      );
+      expect(held.n).toBe(0);
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 0 });
+  });
+
   it('the drift report is empty after all of the above', async () => {
     const res = await http(app).get('/api/v1/inventory/consistency').set(admin.auth).expect(200);
     expect(res.body).toEqual({ consistent: true, mismatches: [] });

@@ -87,9 +87,12 @@ export class ReservationsService {
     private readonly settlement: ReservationSettlementService,
   ) {}
 
-  /** One reservation for an order item (POST /reservations). The order must still be open. */
+  /**
+   * One reservation for an order item (POST /reservations). The order must still be open; its row
+   * is locked first (as every order action does), so a concurrent cancel cannot leave it holding stock.
+   */
   async create(input: CreateReservationInput): Promise<InventoryReservation> {
-    const order = await this.orders.get(input.orderId);
+    const order = await this.orders.lock(input.orderId);
     if (CLOSED_STATUSES.has(order.status)) {
       throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
         orderStatus: order.status,
