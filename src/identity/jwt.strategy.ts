@@ -26,8 +26,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** The token is only as good as the user behind it: a disabled or deleted user is refused. */
-  async validate(payload: JwtPayload): Promise<Actor | false> {
+  async validate(payload: JwtPayload & { exp?: unknown }): Promise<Actor | false> {
     if (typeof payload?.sub !== 'string' || !UUID.test(payload.sub)) return false;
+    // jsonwebtoken checks exp only when present: a well-signed token without one would never expire.
+    if (typeof payload.exp !== 'number') return false;
     const user = await this.users.findActive(payload.sub);
     if (!user) return false;
     return { id: user.id, email: user.email, role: user.role };

@@ -54,7 +54,9 @@ export async function createUser(
     .run('test-user', () =>
       app.get(UsersService).create({ email, password, fullName: options.fullName ?? `Test ${role}`, role }),
     );
-  const token = await app.get(JwtService).signAsync({ sub: user.id, role: user.role, email: user.email });
+  const token = await app
+    .get(JwtService)
+    .signAsync({ sub: user.id, role: user.role, email: user.email }, { expiresIn: '1h' });
   return { user, token, password, auth: { Authorization: `Bearer ${token}` } };
 }
 
