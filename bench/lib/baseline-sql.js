@@ -95,6 +95,15 @@ async function recordHistory(
   );
 }
 
+const CLOSED_ORDER_STATUSES = [
+  'shipped',
+  'delivered',
+  'cancelled',
+  'return_requested',
+  'returned',
+  'refunded',
+];
+
 // --- POST /reservations (ReservationBookingService.reserveMany with one line) -----------------
 
 async function createReservation(db, actor, body, req) {
@@ -103,11 +112,15 @@ async function createReservation(db, actor, body, req) {
   if (!Number.isSafeInteger(quantity) || quantity < 1) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'quantity must be a positive integer');
   }
+  // The order row is locked first, as every order action does; a closed order takes no reservation.
   const { rows: orders } = await db.query(
-    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1',
+    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1 for update',
     [orderId],
   );
   if (!orders[0]) throw new HttpError(404, 'NOT_FOUND', `Order ${orderId} not found`);
+  if (CLOSED_ORDER_STATUSES.includes(orders[0].status)) {
+    throw new HttpError(409, 'CONFLICT', `Order ${orders[0].order_number} is ${orders[0].status}`);
+  }
   const { rows: items } = await db.query(
     'select "o0".* from "order_items" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc',
     [orderId],
@@ -125,13 +138,15 @@ async function createReservation(db, actor, body, req) {
     `reservation_item:${orderItemId}`,
   ]);
   const { rows: held } = await db.query(
-    `select order_item_id, sum(quantity_reserved - quantity_fulfilled)::int as held
+    `select order_item_id,
+              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as held,
+              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled
          from inventory_reservations
-        where is_active and order_item_id in ($1)
+        where order_item_id in ($1)
         group by order_item_id`,
     [orderItemId],
   );
-  if ((held[0]?.held ?? 0) + quantity > item.quantity) {
+  if ((held[0]?.held ?? 0) + (held[0]?.fulfilled ?? 0) + quantity > item.quantity) {
     throw new HttpError(409, 'CONFLICT', `order item ${orderItemId}: over its ordered quantity`);
   }
   const { rows: levels } = await db.query(
