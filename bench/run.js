@@ -269,10 +269,12 @@ async function main() {
   const coldStartRuns = [];
   const coldStartCpu = [];
   let oms;
+  // BENCH_OMS_NODE_ARGS: extra node flags for OMS, e.g. "--max-old-space-size=128" (see docs/BENCHMARKS.md).
+  const omsNodeArgs = (process.env.BENCH_OMS_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const startOms = (nodeArgs = []) =>
     startProcess({
       name: 'OMS',
-      args: [...nodeArgs, join(ROOT, 'dist', 'main.js')],
+      args: [...omsNodeArgs, ...nodeArgs, join(ROOT, 'dist', 'main.js')],
       env,
       cwd: ROOT,
       readyUrl: `${omsUrl}/health/ready`,
