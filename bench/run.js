@@ -413,6 +413,7 @@ async function main() {
         JOBS_ENABLED: env.JOBS_ENABLED,
         DB_POOL_MAX: env.DB_POOL_MAX,
       },
+      omsNodeArgs,
     },
     data: { ...fx.counts, historyOrderEntries: fx.historyOrder.entries, generateSec },
     scenarios: rows,
