@@ -130,6 +130,53 @@ describe('faults: the database fails under a running app', () => {
     expect(after[0].quantity_reserved).toBe(3);
   });
 
+  it('an order confirmation over two stock levels killed before its history: still pending, both counters unchanged', async () => {
+    const support = await createUser(app, UserRole.SUPPORT);
+    const customer = await createUser(app, UserRole.CUSTOMER);
+    const first = await createVariantWithStock(app, 5);
+    const second = await createVariantWithStock(app, 5);
+    const { order } = await createOrder(app, customer.user, [
+      { variant: first.variant, quantity: 2 },
+      { variant: second.variant, quantity: 4 },
+    ]);
+    const holder = await openSession(databaseUrl);
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `order_history:${order.id}`,
+      ]);
+      const pending = http(app)
+        .post(`/api/v1/orders/${order.id}/confirm`)
+        .set(support.auth)
+        .send({})
+        .then((res) => res);
+      await waitForBlockedBackend(holder, { applicationName: appName });
+      for (const level of [first.stockLevel, second.stockLevel]) {
+        await expect(
+          session.query('select id from stock_levels where id = $1 for update nowait', [level.id]),
+        ).rejects.toMatchObject({ code: '55P03' });
+      }
+      await terminateBackends(session, appName);
+      expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const { rows } = await session.query(
+      `select o.status,
+              (select array_agg(quantity_reserved order by quantity_reserved) from stock_levels where id = any($2)) as reserved,
+              (select count(*)::int from inventory_reservations where order_id = o.id) as reservations
+         from orders o where o.id = $1`,
+      [order.id, [first.stockLevel.id, second.stockLevel.id]],
+    );
+    expect(rows[0]).toEqual({ status: 'pending', reserved: [0, 0], reservations: 0 });
+    const confirmed = await http(app).post(`/api/v1/orders/${order.id}/confirm`).set(support.auth).send({});
+    expect({ status: confirmed.status, order: confirmed.body.status }).toEqual({
+      status: 200,
+      order: 'confirmed',
+    });
+  });
+
   it('an idempotent create killed mid-transaction frees its key: the retry creates exactly once', async () => {
     const email = `fault-${randomUUID()}@test.local`;
     const key = `fault-${randomUUID()}`;
