@@ -442,6 +442,39 @@ describe('orders CRUD (e2e)', () => {
       expect((await history(order.id)).map((e) => e.action)).toEqual(['created', 'edited']);
     });
 
+    it('refuses to change the items of a pending order that holds reservations (the address may change)', async () => {
+      const order = await newOrder();
+      const [row] = await sql<{ stock_location_id: string }>(
+        app,
+        'select stock_location_id from stock_levels where product_variant_id = ?',
+        [v1.id],
+      );
+      await http(app)
+        .post('/api/v1/reservations')
+        .set(admin.auth)
+        .send({
+          orderId: order.id,
+          orderItemId: order.items[0].id,
+          productVariantId: v1.id,
+          stockLocationId: row.stock_location_id,
+          quantity: 1,
+        })
+        .expect(201);
+      const res = await http(app)
+        .patch(`/api/v1/orders/${order.id}`)
+        .set(support.auth)
+        .send({ items: [{ variantId: v2.id, quantity: 1, unitPrice: '1.00' }] })
+        .expect(409);
+      expect(res.body).toMatchObject({ code: 'CONFLICT', activeReservations: 1 });
+      const items = await sql(app, 'select id from order_items where order_id = ?', [order.id]);
+      expect(items).toHaveLength(2);
+      await http(app)
+        .patch(`/api/v1/orders/${order.id}`)
+        .set(support.auth)
+        .send({ shippingAddress: { ...ADDRESS, name: 'John Doe' } })
+        .expect(200);
+    });
+
     it('refuses an edit once the order is not pending, and empty or bad edits', async () => {
       const buyer = await createUser(app, UserRole.CUSTOMER);
       const { order } = await createOrder(
