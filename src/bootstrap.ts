@@ -11,6 +11,7 @@ import { RequestContext } from './common/request-context';
 import { AppLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { guardRequestInput } from './common/input-guard';
+import { registerSecurityHeaders } from './common/security-headers';
 import { UserRole } from './identity/user-role.enum';
 
 export const API_PREFIX = 'api/v1';
@@ -105,6 +106,7 @@ export async function createApp(
   // and it runs the global ProblemFilter.
   fastify.removeContentTypeParser('text/plain');
   guardRequestInput(fastify);
+  registerSecurityHeaders(fastify);
 
   if (env.DOCS_ENABLED) {
     const document = buildOpenApiDocument(app);
