@@ -69,10 +69,13 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
     this.scheduler.addInterval(NotificationDispatcherJob.INTERVAL_NAME, handle);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     if (this.scheduler.doesExist('interval', NotificationDispatcherJob.INTERVAL_NAME)) {
       this.scheduler.deleteInterval(NotificationDispatcherJob.INTERVAL_NAME);
     }
+    // Shutting down: let deliveries in flight be settled (sent, or scheduled for a retry) before the
+    // database pool closes; otherwise their rows wait out the lease and are delivered a second time.
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** One scheduled run; a run still in progress makes the next tick a no-op. */

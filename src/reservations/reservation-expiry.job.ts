@@ -34,8 +34,10 @@ export class ReservationExpiryJob implements OnApplicationBootstrap, OnModuleDes
     this.scheduler.addInterval(JOB_NAME, interval);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
+    // Shutting down: let a sweep in progress commit before the database pool closes.
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   async tick(): Promise<void> {

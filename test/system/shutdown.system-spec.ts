@@ -3,6 +3,8 @@ import { createTestApp, createUser, TestApp } from '../utils/app';
 import { UserRole } from '../../src/identity/user-role.enum';
 import { call, Instance, startInstance } from './support/instance';
 import { countBackends, openSession, waitForBlockedBackend } from './support/pg';
+import { WebhookReceiver } from './support/webhook-receiver';
+import { createOrder, createVariantWithStock } from '../utils/factories';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,6 +17,8 @@ describe('graceful shutdown on SIGTERM', () => {
   let app: TestApp;
   let session: Client;
   let instance: Instance | undefined;
+  let second: Instance | undefined;
+  let receiver: WebhookReceiver | undefined;
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -23,6 +27,8 @@ describe('graceful shutdown on SIGTERM', () => {
 
   afterAll(async () => {
     await instance?.stop();
+    await second?.stop();
+    await receiver?.close();
     await session?.end();
     await app?.close();
   });
@@ -87,5 +93,42 @@ describe('graceful shutdown on SIGTERM', () => {
     const output = instance.output();
     expect(output).not.toMatch(/"level":(50|60)/); // no error or fatal log line
     expect(output).not.toMatch(/sweep failed|dispatch failed/i);
+  });
+
+  it('a notification being delivered when SIGTERM arrives is settled before the exit (not delivered again later)', async () => {
+    const secret = `shutdown-secret-${Date.now()}`;
+    receiver = await WebhookReceiver.start(secret);
+    receiver.delayMs = 1500; // a slow customer endpoint: the delivery is in flight during the shutdown
+    second = await startInstance('shutdown-dispatch', {
+      JOBS_ENABLED: 'true',
+      NOTIFY_DISPATCH_INTERVAL_MS: '100',
+      NOTIFY_WEBHOOK_URL: receiver.url,
+      NOTIFY_WEBHOOK_SECRET: secret,
+    });
+    const support = await createUser(app, UserRole.SUPPORT);
+    const customer = await createUser(app, UserRole.CUSTOMER);
+    const { variant } = await createVariantWithStock(app, 1);
+    const { order } = await createOrder(app, customer.user, [{ variant, quantity: 1 }]);
+    const note = await call(second.url, 'POST', `/api/v1/orders/${order.id}/notes`, {
+      token: support.token,
+      body: { note: 'Your parcel is on its way.', isInternal: false, notifyCustomer: true },
+    });
+    expect(note.status).toBe(201);
+    for (let i = 0; i < 100 && receiver.received === 0; i++) await sleep(50);
+    expect(receiver.received).toBe(1);
+
+    second.process.kill('SIGTERM');
+    const exit = await Promise.race([
+      second.exited,
+      sleep(15000).then(() => ({ code: 'still running after 15 s', signal: null })),
+    ]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    const { rows } = await session.query(
+      'select status, attempts, sent_at is not null as sent from customer_notifications where order_id = $1',
+      [order.id],
+    );
+    expect(rows).toEqual([{ status: 'sent', attempts: 1, sent: true }]);
+    expect([...receiver.deliveries.values()]).toEqual([1]);
+    expect(second.output()).not.toMatch(/"level":(50|60)/);
   });
 });

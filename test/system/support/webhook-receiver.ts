@@ -9,6 +9,10 @@ export class WebhookReceiver {
   readonly deliveries = new Map<string, number>();
   badSignatures = 0;
   url = '';
+  /** How long to wait before answering (a slow customer endpoint). */
+  delayMs = 0;
+  /** Requests received so far, answered or not. */
+  received = 0;
   private server?: Server;
 
   static async start(secret: string): Promise<WebhookReceiver> {
@@ -17,7 +21,9 @@ export class WebhookReceiver {
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (raw += chunk));
-      req.on('end', () => {
+      req.on('end', async () => {
+        receiver.received++;
+        if (receiver.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, receiver.delayMs));
         const id = String(req.headers['x-oms-notification-id'] ?? '');
         const valid = verifyWebhookSignature({
           secret,
