@@ -102,6 +102,7 @@ describe('graceful shutdown on SIGTERM', () => {
     second = await startInstance('shutdown-dispatch', {
       JOBS_ENABLED: 'true',
       NOTIFY_DISPATCH_INTERVAL_MS: '100',
+      REDIS_URL: process.env.SYSTEM_REDIS_URL!,
       NOTIFY_WEBHOOK_URL: receiver.url,
       NOTIFY_WEBHOOK_SECRET: secret,
     });
