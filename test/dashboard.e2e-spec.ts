@@ -64,6 +64,12 @@ describe('dashboard summary (e2e)', () => {
       .set(support.auth)
       .send({ note: 'Your order is delayed', isInternal: false, notifyCustomer: true })
       .expect(201);
+    // Not due for a day: dispatchers that other test files run leave it pending.
+    await sql(
+      app,
+      `update customer_notifications set next_attempt_at = now() + interval '1 day' where order_id = ?`,
+      [order.id],
+    );
   });
 
   afterAll(async () => {

@@ -23,6 +23,12 @@ describe('demo data (e2e)', () => {
     );
 
   it('seeds one order in every status, with notes, and is idempotent', async () => {
+    // More variants than one page of the catalogue holds, sorting before the demo SKUs.
+    await sql(
+      app,
+      `insert into product_variants (id, sku, name)
+       select gen_random_uuid(), 'AAA-' || gen_random_uuid(), 'Filler' from generate_series(1, 120)`,
+    );
     const credentials = await seedDemoData(app);
     const orders = await demoOrders();
     expect(orders.map((o) => o.status)).toEqual(Object.values(OrderStatus));
