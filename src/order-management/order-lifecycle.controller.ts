@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { ApiProblems } from '../common/openapi';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -74,6 +74,7 @@ export class OrderLifecycleController {
     summary:
       'Confirm a pending order: reserve every item, all or nothing (409 INSUFFICIENT_STOCK lists each short item), at pinned locations or where the location strategy places them (roles: admin, support)',
   })
+  @ApiBody({ type: ConfirmOrderDto, required: false })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)
   confirm(@Param('id', ParseIdPipe) id: string, @Body() dto: ConfirmOrderDto): Promise<OrderDetailResponse> {
