@@ -85,6 +85,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+const LOAD_AT_START = os.loadavg().map((n) => round(n, 2));
+
 function machineInfo(pg) {
   const cpus = os.cpus();
   return {
@@ -99,7 +101,6 @@ function machineInfo(pg) {
       max_connections: pg.max_connections,
       synchronous_commit: pg.synchronous_commit,
     },
-    loadAverageAtStart: os.loadavg().map((n) => round(n, 2)),
   };
 }
 
@@ -402,6 +403,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: machineInfo(await db.serverInfo(url)),
+    loadAverageAtStart: LOAD_AT_START,
     loadAverageAtEnd: os.loadavg().map((n) => round(n, 2)),
     settings: {
       durationSec: args.duration,
@@ -432,7 +434,8 @@ async function main() {
   for (const t of result.targets)
     console.log(`  ${t.pass === null ? '—   ' : t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.value ?? '—'}`);
   console.log(`  ${checks.ok ? 'PASS' : 'FAIL'}  inventory consistent after the write scenarios`);
-  const file = join(__dirname, 'results', args.only ? 'partial.json' : 'latest.json');
+  // Only a complete run on freshly generated data is the latest result.
+  const file = join(__dirname, 'results', args.only || args.reuseDb ? 'partial.json' : 'latest.json');
   report.writeJson(file, result);
   log(`written ${file.replace(`${ROOT}/`, '')}`);
 }
