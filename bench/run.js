@@ -71,6 +71,7 @@ const loadavg = () =>
 // Everything started is stopped, and the database dropped, on success, failure and ctrl-c.
 const cleanups = [];
 let cleaning = null;
+let interrupted = false;
 function cleanup() {
   cleaning ??= (async () => {
     for (const fn of cleanups.reverse())
@@ -80,6 +81,7 @@ function cleanup() {
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping and dropping the bench database`);
     cleanup().finally(() => process.exit(130));
   });
@@ -473,6 +475,7 @@ async function traceSql(trace, scenarios, twins, omsUrl, baselineUrl, adminClien
 main()
   .then(() => cleanup())
   .catch(async (error) => {
+    if (interrupted) return; // the signal handler cleans up and exits
     console.error(`[bench] failed: ${error.stack ?? error}`);
     await cleanup();
     process.exit(1);
