@@ -12,6 +12,7 @@ import { AppLogger } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { guardRequestInput } from './common/input-guard';
 import { registerSecurityHeaders } from './common/security-headers';
+import { applyOpenApiConventions } from './common/openapi-conventions';
 import { UserRole } from './identity/user-role.enum';
 
 export const API_PREFIX = 'api/v1';
@@ -29,10 +30,12 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .addServer('/')
     .build();
-  return SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey: string, methodKey: string) =>
-      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-  });
+  return applyOpenApiConventions(
+    SwaggerModule.createDocument(app, config, {
+      operationIdFactory: (controllerKey: string, methodKey: string) =>
+        `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    }),
+  );
 }
 
 export interface CreateAppOptions {

@@ -7,6 +7,7 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { MAX_PAGE_SIZE } from './pagination';
 
 export class FieldErrorResponse {
   @ApiProperty({ example: 'quantity' })
@@ -84,7 +85,7 @@ export function ApiPageResponse(model: Type<unknown>) {
         type: 'object',
         required: ['data', 'meta'],
         properties: {
-          data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          data: { type: 'array', maxItems: MAX_PAGE_SIZE, items: { $ref: getSchemaPath(model) } },
           meta: { $ref: getSchemaPath(PageMetaResponse) },
         },
       },

@@ -7,7 +7,14 @@ export const MAX_PAGE_SIZE = 100;
 
 /** `?page=1&pageSize=20&sort=-createdAt`, shared by every list endpoint. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 100000,
+    default: 1,
+    example: 1,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -15,7 +22,14 @@ export class PageQueryDto {
   @Max(100000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, example: 20 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: 20,
+    example: 20,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -26,6 +40,8 @@ export class PageQueryDto {
   @ApiPropertyOptional({
     description: 'Comma-separated fields, `-` for descending; only the fields the endpoint documents',
     example: '-createdAt',
+    maxLength: 200,
+    pattern: '^-?[A-Za-z]+(,-?[A-Za-z]+)*$',
   })
   @IsOptional()
   @IsString()

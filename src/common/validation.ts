@@ -1,6 +1,9 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadRequestError, FieldError } from './errors';
 
+/** The longest ISO-8601 instant we accept: `2026-01-31T23:59:59.123456789+05:30` (35 characters). */
+export const MAX_TIMESTAMP_LENGTH = 35;
+
 /** Every failed constraint as `{field, message}`, nested fields by their path (`items.0.quantity`). */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {

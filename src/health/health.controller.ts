@@ -1,8 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators';
 import { DomainError } from '../common/errors';
+import { ProblemResponse } from '../common/openapi';
 import { NoThrottle } from '../common/throttling';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -19,6 +20,12 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'The process is up (public)' })
+  // Replaces @HealthCheck()'s 503 schema: the answer is problem+json (ProblemFilter).
+  @ApiResponse({
+    status: 503,
+    description: 'Shutting down',
+    schema: { $ref: getSchemaPath(ProblemResponse) },
+  })
   @HealthCheck()
   live() {
     return this.health.check([]);
@@ -26,6 +33,11 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({ summary: 'The database (and Redis when configured) answer; 503 otherwise (public)' })
+  @ApiResponse({
+    status: 503,
+    description: 'Not ready: `checks` names each dependency and its status',
+    schema: { $ref: getSchemaPath(ProblemResponse) },
+  })
   @HealthCheck()
   async ready() {
     try {

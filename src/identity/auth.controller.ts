@@ -36,7 +36,7 @@ export class AuthController {
 
   @Get('me')
   @Roles()
-  @ApiOperation({ summary: 'The current user (any role)' })
+  @ApiOperation({ summary: 'The current user (roles: any authenticated user)' })
   @ApiOkResponse({ type: UserResponse })
   async me(@CurrentUser() actor: Actor): Promise<UserResponse> {
     return toUserResponse(await this.users.get(actor.id));

@@ -17,7 +17,7 @@ export class UsersController {
 
   @Post()
   @Idempotent()
-  @ApiOperation({ summary: 'Create a user (admin)' })
+  @ApiOperation({ summary: 'Create a user (roles: admin)' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblems(400, 409, 422)
   async create(@Body() dto: CreateUserDto): Promise<UserResponse> {
@@ -25,7 +25,7 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List users, filtered by role and active flag (admin)' })
+  @ApiOperation({ summary: 'List users, filtered by role and active flag (roles: admin)' })
   @ApiPageResponse(UserResponse)
   @ApiProblems(400)
   async list(@Query() query: ListUsersQueryDto): Promise<Page<UserResponse>> {
@@ -34,7 +34,7 @@ export class UsersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read a user (admin)' })
+  @ApiOperation({ summary: 'Read a user (roles: admin)' })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(400, 404)
   async get(@Param('id', ParseIdPipe) id: string): Promise<UserResponse> {
@@ -42,7 +42,7 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a user’s name, role, active flag or password (admin)' })
+  @ApiOperation({ summary: 'Change a user’s name, role, active flag or password (roles: admin)' })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(400, 404)
   async update(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {

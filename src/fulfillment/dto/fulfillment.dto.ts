@@ -12,9 +12,10 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
 import { PageQueryDto } from '../../common/pagination';
 import { FulfillmentStatus } from '../fulfillment-status.enum';
-import { IsQuantityMap, IsWeight } from './fulfillment-validators';
+import { IsQuantityMap, IsWeight, MAX_FULFILLMENT_LINES, MAX_LINE_QUANTITY } from './fulfillment-validators';
 
 const NOT_BLANK = /\S/;
 export const FULFILLMENT_NOTES_MAX_LENGTH = 2000;
@@ -31,7 +32,9 @@ export class CreateFulfillmentDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { type: 'integer', minimum: 1 },
+    additionalProperties: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY },
+    minProperties: 1,
+    maxProperties: MAX_FULFILLMENT_LINES,
     example: ITEMS_EXAMPLE,
     description: 'Order item id → quantity to fulfil; at most what is still unfulfilled of each item',
   })
@@ -68,7 +71,7 @@ export class ChangeFulfillmentStatusDto {
 
 /** Package details; `null` clears a field. */
 export class UpdatePackingDetailsDto {
-  @ApiPropertyOptional({ example: 'M', maxLength: 32, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'M', maxLength: 32, nullable: true })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsString()
@@ -78,9 +81,10 @@ export class UpdatePackingDetailsDto {
 
   @ApiPropertyOptional({
     oneOf: [
-      { type: 'string', example: '1.250' },
+      { type: 'string', example: '1.250', maxLength: 11, pattern: '^\\d{1,7}(\\.\\d{1,3})?$' },
       { type: 'number', example: 1.25 },
     ],
+    example: '1.250',
     nullable: true,
     description: 'Kilograms, ≥ 0, at most 3 decimals; answered as a decimal string',
   })
@@ -90,7 +94,8 @@ export class UpdatePackingDetailsDto {
   weight?: string | number | null;
 
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', minLength: 1, maxLength: 100 },
     example: ['bubble wrap', 'void fill'],
     maxItems: 20,
     nullable: true,
@@ -105,6 +110,7 @@ export class UpdatePackingDetailsDto {
   packingMaterials?: string[] | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'Item 2 was on the top shelf',
     maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
     nullable: true,
@@ -116,6 +122,7 @@ export class UpdatePackingDetailsDto {
   pickingNotes?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'Fragile sticker applied',
     maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
     nullable: true,
@@ -149,14 +156,24 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
   @IsUUID()
   orderId?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Created at or after',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Created before',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   to?: string;
 }
 
@@ -169,14 +186,24 @@ export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as c
 }
 
 export class FulfillmentStatisticsQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Fulfillments created at or after' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Fulfillments created at or after',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Fulfillments created before' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Fulfillments created before',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   to?: string;
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })

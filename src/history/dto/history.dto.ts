@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsISO8601, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../../identity/user-role.enum';
 import { OrderStatus } from '../../orders/order-status.enum';
@@ -12,9 +13,10 @@ const toArray = ({ value }: { value: unknown }) =>
 /** Filters of every history list: `?action=shipped&action=delivered&from=…&to=…&performedById=…`. */
 export class ListOrderHistoryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
+    // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
     enum: OrderHistoryAction,
-    enumName: 'OrderHistoryAction',
     isArray: true,
+    maxItems: Object.values(OrderHistoryAction).length,
     description: 'Repeatable: `?action=shipped&action=delivered` matches either',
     example: [OrderHistoryAction.SHIPPED],
   })
@@ -27,20 +29,24 @@ export class ListOrderHistoryQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
     description: 'Entries at or after this instant (ISO-8601; a date alone means its start, UTC)',
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   from?: string;
 
   @ApiPropertyOptional({
     format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
     description: 'Entries at or before this instant (ISO-8601; a date alone includes that whole day, UTC)',
-    example: '2026-01-31',
+    example: '2026-01-31T23:59:59Z',
   })
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   to?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries by this user' })

@@ -3,12 +3,12 @@ import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { UserRole } from '../user-role.enum';
 
 export class LoginDto {
-  @ApiProperty({ example: 'admin@oms.local' })
+  @ApiProperty({ example: 'admin@oms.local', maxLength: 254 })
   @IsEmail()
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'admin-password-123' })
+  @ApiProperty({ example: 'admin-password-123', minLength: 1, maxLength: 128 })
   @IsString()
   @MinLength(1)
   @MaxLength(128)

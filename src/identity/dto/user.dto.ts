@@ -38,7 +38,7 @@ export class UpdateUserDto {
   @MaxLength(200)
   fullName?: string;
 
-  @ApiPropertyOptional({ enum: UserRole, enumName: 'UserRole' })
+  @ApiPropertyOptional({ enum: UserRole, enumName: 'UserRole', example: UserRole.WAREHOUSE })
   @IsOptional()
   @IsEnum(UserRole)
   role?: UserRole;
@@ -48,7 +48,7 @@ export class UpdateUserDto {
   @IsBoolean()
   isActive?: boolean;
 
-  @ApiPropertyOptional({ minLength: 12, maxLength: 128 })
+  @ApiPropertyOptional({ example: 'another-horse-battery-staple', minLength: 12, maxLength: 128 })
   @IsOptional()
   @IsString()
   @MinLength(12)

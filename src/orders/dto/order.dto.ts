@@ -19,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
 import { PageQueryDto } from '../../common/pagination';
 import { IsMoney } from '../money';
 import { OrderStatus } from '../order-status.enum';
@@ -153,9 +154,10 @@ const toArray = ({ value }: { value: unknown }) =>
 
 export class ListOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
+    // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
     enum: OrderStatus,
-    enumName: 'OrderStatus',
     isArray: true,
+    maxItems: 9,
     description: 'Repeat (`status=a&status=b`) or comma-separate for several',
   })
   @IsOptional()
@@ -170,14 +172,24 @@ export class ListOrdersQueryDto extends PageQueryDto {
   @IsUUID()
   customerId?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Created at or after',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    description: 'Created before',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   createdTo?: string;
 
   @ApiPropertyOptional({

@@ -12,6 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
 import { PageQueryDto } from '../../common/pagination';
 import { ReleaseReason } from '../release-reason.enum';
 
@@ -46,6 +47,7 @@ export class CreateReservationDto {
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
     nullable: true,
     example: '2026-12-01T12:00:00.000Z',
     description:
@@ -53,6 +55,7 @@ export class CreateReservationDto {
   })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   expiresAt?: string | null;
 
   @ApiPropertyOptional({ example: 'Held for the VIP pre-order', maxLength: 1000 })
@@ -71,8 +74,14 @@ export class FulfilReservationDto {
 }
 
 export class ExtendReservationDto {
-  @ApiProperty({ format: 'date-time', example: '2026-12-01T12:00:00.000Z', description: 'In the future' })
+  @ApiProperty({
+    format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
+    example: '2026-12-01T12:00:00.000Z',
+    description: 'In the future',
+  })
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   expiresAt: string;
 }
 
@@ -100,11 +109,13 @@ export class ListReservationsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
+    maxLength: MAX_TIMESTAMP_LENGTH,
     example: '2026-12-01T12:00:00.000Z',
     description: 'Only reservations with an expiresAt before this instant',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @MaxLength(MAX_TIMESTAMP_LENGTH)
   expiresBefore?: string;
 }
 
