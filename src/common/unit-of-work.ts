@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { MikroORM, RequestContext as OrmRequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RequestContext } from './request-context';
@@ -42,8 +42,6 @@ export async function runInTransaction<T>(
  */
 @Injectable()
 export class UnitOfWork {
-  private readonly logger = new Logger(UnitOfWork.name);
-
   constructor(private readonly orm: MikroORM) {}
 
   run<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -59,9 +57,5 @@ export class UnitOfWork {
     return RequestContext.run({ requestId: `${name}:${randomUUID()}` }, () =>
       OrmRequestContext.create(em, () => work(em)),
     );
-  }
-
-  get logContext(): Logger {
-    return this.logger;
   }
 }

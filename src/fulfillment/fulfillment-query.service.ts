@@ -74,10 +74,6 @@ export class FulfillmentQueryService {
     return toPage(data, total, query);
   }
 
-  byStatus(status: FulfillmentStatus, query: PageQueryDto): Promise<Page<OrderFulfillment>> {
-    return this.list(Object.assign(new ListFulfillmentsQueryDto(), query, { status }));
-  }
-
   /**
    * A warehouse worker's queue: open work (not yet shipped or cancelled) first, oldest first, then
    * everything else, newest first.

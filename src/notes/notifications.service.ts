@@ -104,9 +104,4 @@ export class NotificationsService {
     if (!notification) throw new NotFoundError('Notification', id);
     return notification;
   }
-
-  /** For the dashboard: notifications waiting for delivery. */
-  countPending(): Promise<number> {
-    return this.em.count(CustomerNotification, { status: NotificationStatus.PENDING });
-  }
 }
