@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { stringify } from 'csv-stringify';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { ChainRow, readChain } from './history-chain-reader';
+import { contentOfRow } from './history-content';
 import { HistoryQueryService } from './history-query.service';
 
 /** CSV columns, in order: every stored field, the performer's name and role beside their id. */
@@ -76,21 +77,10 @@ export class HistoryExportService {
 
 function toCsvRecord(row: ChainRow): CsvRecord {
   return {
-    id: row.id,
-    orderId: row.order_id,
-    sequence: row.sequence,
-    action: row.action,
-    oldStatus: row.old_status,
-    newStatus: row.new_status,
-    description: row.description,
-    performedById: row.performed_by_id,
+    ...contentOfRow(row),
     performedByName: row.performer_full_name ?? null,
     performedByRole: row.performer_role ?? null,
     additionalData: row.additional_data === null ? null : canonicalJson(row.additional_data),
-    ipAddress: row.ip_address,
-    userAgent: row.user_agent,
-    createdAt: new Date(row.created_at).toISOString(),
     hash: row.hash,
-    previousHash: row.previous_hash,
   };
 }
