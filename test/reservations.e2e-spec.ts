@@ -472,6 +472,42 @@ describe('reservations', () => {
         additional_data: { change: 'extended', expiresAt: later, previousExpiresAt: r.body.expiresAt },
       });
     });
+    it('extending never shortens a hold, nor gives an expiry to one that never expires', async () => {
+      const { body } = await setup(10, 5);
+      const soon = new Date(Date.now() + 3600_000).toISOString();
+      const timed = await http(app)
+        .post('/api/v1/reservations')
+        .set(admin.auth)
+        .send(body(1, { expiresAt: soon }))
+        .expect(201);
+      for (const expiresAt of [new Date(Date.now() + 60_000).toISOString(), soon]) {
+        const res = await http(app)
+          .post(`/api/v1/reservations/${timed.body.id}/extend`)
+          .set(warehouse.auth)
+          .send({ expiresAt })
+          .expect(409);
+        expect(res.body).toMatchObject({ code: 'CONFLICT', currentExpiresAt: soon });
+      }
+      const forever = await http(app)
+        .post('/api/v1/reservations')
+        .set(admin.auth)
+        .send(body(1, { expiresAt: null }))
+        .expect(201);
+      expect(forever.body.expiresAt).toBeNull();
+      const res = await http(app)
+        .post(`/api/v1/reservations/${forever.body.id}/extend`)
+        .set(warehouse.auth)
+        .send({ expiresAt: new Date(Date.now() + 7200_000).toISOString() })
+        .expect(409);
+      expect(res.body).toMatchObject({ code: 'CONFLICT', currentExpiresAt: null });
+      const [timedRow, foreverRow] = await Promise.all(
+        [timed.body.id, forever.body.id].map((id) =>
+          http(app).get(`/api/v1/reservations/${id}`).set(warehouse.auth).expect(200),
+        ),
+      );
+      expect(timedRow.body.expiresAt).toBe(soon);
+      expect(foreverRow.body.expiresAt).toBeNull();
+    });
   });
 
   describe('expired reservations never block', () => {

@@ -80,6 +80,16 @@ export class ReservationSettlementService {
     const reservation = await this.lock(id);
     assertActive(reservation);
     const previousExpiresAt = reservation.expiresAt ?? null;
+    // Extending only moves the expiry later: a hold that never expires (an order confirmation's)
+    // must not become one the sweeper can release, and an earlier instant would shorten it.
+    if (previousExpiresAt === null || expiresAt.getTime() <= previousExpiresAt.getTime()) {
+      throw new ConflictError(
+        previousExpiresAt === null
+          ? `Reservation ${id} never expires; there is nothing to extend`
+          : `Reservation ${id} expires at ${previousExpiresAt.toISOString()}; expiresAt must be later`,
+        { currentExpiresAt: previousExpiresAt?.toISOString() ?? null },
+      );
+    }
     reservation.expiresAt = expiresAt;
     const [level] = await this.stockLevels.findLevels([pairOf(reservation)]);
     await this.history.record([
