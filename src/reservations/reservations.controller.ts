@@ -103,9 +103,7 @@ export class ReservationsController {
   @HttpCode(200)
   @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
   @ApiOperation({
-    summary:
-      'Move the expiry of an active reservation to a later instant; a reservation that never expires, or ' +
-      'an instant not after the current expiry → 409 (roles: admin, warehouse)',
+    summary: 'Move the expiry of an active reservation to a later instant (roles: admin, warehouse)',
   })
   @ApiOkResponse({ type: ReservationResponse })
   @ApiProblems(400, 404, 409)
