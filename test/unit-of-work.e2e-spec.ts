@@ -214,6 +214,28 @@ describe('unit of work: one transaction per mutating request', () => {
     expect((await written(marker)).users).toBe(0);
   });
 
+  it('a @NoTransaction() POST (login) runs without a transaction: hashing holds no connection in one', async () => {
+    const statements: string[] = [];
+    const knex = app.get(EntityManager).getConnection().getKnex();
+    const listen = (query: { sql: string }) => statements.push(query.sql.trim().toUpperCase());
+    knex.on('query', listen);
+    try {
+      await http(app)
+        .post('/api/v1/auth/login')
+        .send({ email: admin.user.email, password: admin.password })
+        .expect(200);
+      const loginStatements = statements.splice(0);
+      expect(loginStatements.length).toBeGreaterThan(0);
+      expect(loginStatements.filter((s) => /^(BEGIN|COMMIT|ROLLBACK)/.test(s))).toEqual([]);
+      // Control: an ordinary mutating route still runs in its transaction.
+      await http(app).post('/api/v1/uow-test/commit').set(admin.auth).send(body()).expect(201);
+      expect(statements.filter((s) => /^(BEGIN|COMMIT)/.test(s))).toEqual(['BEGIN;', 'COMMIT;']);
+    } finally {
+      knex.removeListener('query', listen);
+      await sql(app, 'update users set full_name = ? where id = ?', ['Original Name', sqlUser.user.id]);
+    }
+  });
+
   it('history entries take performer, IP and user agent from the request context', async () => {
     const dto = body();
     await http(app)

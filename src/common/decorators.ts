@@ -14,6 +14,14 @@ export const ROLES_KEY = 'oms:roles';
 /** No token needed (login, health, docs). */
 export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
 
+export const NO_TRANSACTION_KEY = 'oms:noTransaction';
+
+/**
+ * A POST that writes nothing (login): the unit of work runs it like a read, without a transaction,
+ * so that slow work in it (password hashing) does not hold a pooled connection idle in a transaction.
+ */
+export const NoTransaction = () => SetMetadata(NO_TRANSACTION_KEY, true);
+
 /**
  * Who may call the route. No roles listed = any authenticated user. Also documents bearer auth
  * and the 401/403 answers in OpenAPI.

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config';
-import { Actor, CurrentUser, Public, Roles } from '../common/decorators';
+import { Actor, CurrentUser, NoTransaction, Public, Roles } from '../common/decorators';
 import { ApiProblems, ProblemResponse } from '../common/openapi';
 import { LoginThrottle } from '../common/throttling';
 import { AuthService, durationToSeconds } from './auth.service';
@@ -24,6 +24,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @NoTransaction()
   @LoginThrottle()
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange email and password for a bearer token (public)' })
