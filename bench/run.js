@@ -11,36 +11,20 @@ const { existsSync, readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const os = require('node:os');
 const { join } = require('node:path');
-const { setTimeout: sleep } = require('node:timers/promises');
 const { Client } = require('pg');
 const db = require('./lib/db');
 const { generate } = require('./lib/generate');
-const { startProcess, stopProcess, rssSampler, cpuMs, round } = require('./lib/processes');
-const { run } = require('./lib/load');
+const { startProcess, stopProcess, round } = require('./lib/processes');
 const { scenarios: buildScenarios, API } = require('./lib/scenarios');
 const report = require('./lib/report');
-const { SqlTrace, compare } = require('./lib/sql-trace');
+const { SqlTrace, traceScenarios } = require('./lib/sql-trace');
+const { availability, measure } = require('./lib/measure');
+const { correctness } = require('./lib/correctness');
 
 const ROOT = db.ROOT;
 const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
 const BASELINE_PORT = Number(process.env.BENCH_BASELINE_PORT ?? 3902);
 const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10); // the app's DB_POOL_MAX default
-/**
- * After a run, requests still in flight (OMS's p99 can be seconds on a busy box) must finish
- * before the next run reads the database state: waits until no other session of the bench
- * database is active or in a transaction, three checks in a row.
- */
-async function drain(db) {
-  const deadline = Date.now() + 30000;
-  for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
-    await sleep(100);
-    const { rows } = await db.query(
-      `select count(*)::int as busy from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
-    );
-    quiet = rows[0].busy === 0 ? quiet + 1 : 0;
-  }
-}
 
 function parseArgs(argv) {
   const args = { duration: 10, warmup: 2, coldStarts: 3, only: null, skipBuild: false, keepDb: false };
@@ -132,85 +116,6 @@ async function login(baseUrl, email, password) {
   });
   if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
   return (await response.json()).accessToken;
-}
-
-/** One request of the scenario against OMS: a 404 from the router means the endpoint does not exist yet. */
-async function availability(scenario, baseUrl) {
-  const [request] = scenario.requests();
-  const context = {};
-  const built = request.setupRequest({ ...request }, context);
-  const response = await fetch(`${baseUrl}${built.path}`, {
-    method: request.method,
-    headers: request.headers,
-    body: built.body,
-  });
-  const text = await response.text();
-  request.onResponse?.(response.status, text, context);
-  return { status: response.status, body: text.slice(0, 300) };
-}
-
-async function measure(scenario, target, args, extra = {}) {
-  if (args.warmup > 0) {
-    if (scenario.prepare) await scenario.prepare(target.db);
-    await run({
-      ...target.load,
-      requests: scenario.requests,
-      connections: scenario.connections,
-      durationSec: args.warmup,
-      expected: scenario.expected,
-      ...extra,
-    });
-    await drain(target.db);
-  }
-  if (scenario.prepare) await scenario.prepare(target.db);
-  const sampler = rssSampler(target.pid);
-  const cpuBefore = cpuMs(target.pid);
-  const result = await run({
-    ...target.load,
-    requests: scenario.requests,
-    connections: scenario.connections,
-    durationSec: args.duration,
-    expected: scenario.expected,
-    ...extra,
-  });
-  const cpuAfter = cpuMs(target.pid);
-  const rss = sampler.stop();
-  await drain(target.db);
-  // CPU time of the server process per response: unlike rps, hardly moved by other load on the box.
-  const cpuMsPerRequest = result.requests > 0 ? round((cpuAfter - cpuBefore) / result.requests, 2) : null;
-  return { ...result, cpuMsPerRequest, rssMaxMb: rss.maxMb };
-}
-
-async function correctness(adminClient, baseUrl, adminToken) {
-  const response = await fetch(`${baseUrl}${API}/inventory/consistency`, {
-    headers: { authorization: `Bearer ${adminToken}` },
-  });
-  const endpoint = response.status === 200 ? await response.json() : { status: response.status };
-  const { rows: over } = await adminClient.query(
-    'select id, quantity_on_hand, quantity_reserved from stock_levels where quantity_reserved > quantity_on_hand',
-  );
-  const { rows: drift } = await adminClient.query(`
-    select s.id, s.quantity_reserved as counter, coalesce(r.held, 0)::int as sum_of_active
-    from stock_levels s
-    left join (select product_variant_id, stock_location_id, sum(quantity_reserved - quantity_fulfilled) as held
-               from inventory_reservations where is_active group by 1, 2) r
-      on r.product_variant_id = s.product_variant_id and r.stock_location_id = s.stock_location_id
-    where s.quantity_reserved <> coalesce(r.held, 0)`);
-  const { rows: overItems } = await adminClient.query(`
-    select i.id from order_items i
-    join inventory_reservations r on r.order_item_id = i.id and r.is_active
-    group by i.id, i.quantity having sum(r.quantity_reserved - r.quantity_fulfilled) > i.quantity`);
-  return {
-    consistencyEndpoint: endpoint,
-    reservedOverOnHand: over.length,
-    counterDriftSql: drift.length,
-    itemsOverReserved: overItems.length,
-    ok:
-      over.length === 0 &&
-      drift.length === 0 &&
-      overItems.length === 0 &&
-      (endpoint.consistent === undefined || endpoint.consistent === true),
-  };
 }
 
 async function main() {
@@ -313,7 +218,7 @@ async function main() {
   if (trace) {
     // Two independent instances of the scenarios, so that OMS and the baseline get the same request.
     const twin = buildScenarios(fx, tokens).filter((s) => selected.some((x) => x.id === s.id));
-    await traceSql(trace, selected, twin, omsUrl, baselineUrl, adminClient);
+    await traceScenarios(trace, selected, twin, omsUrl, baselineUrl, adminClient);
     return;
   }
 
@@ -440,36 +345,6 @@ async function main() {
   const file = join(__dirname, 'results', args.only || args.reuseDb ? 'partial.json' : 'latest.json');
   report.writeJson(file, result);
   log(`written ${file.replace(`${ROOT}/`, '')}`);
-}
-
-async function traceSql(trace, scenarios, twins, omsUrl, baselineUrl, adminClient) {
-  let allSame = true;
-  for (const [index, first] of scenarios.entries()) {
-    const statements = {};
-    for (const [name, baseUrl, scenario] of [
-      ['oms', omsUrl, first],
-      ['baseline', baselineUrl, twins[index]],
-    ]) {
-      if (scenario.prepare) await scenario.prepare(adminClient);
-      await sleep(200);
-      const offset = trace.mark();
-      const outcome = await availability(scenario, baseUrl);
-      statements[name] = await trace.since(offset);
-      statements[`${name}Status`] = outcome.status;
-      if (outcome.status >= 400) statements[`${name}Body`] = outcome.body;
-    }
-    const { same, lines } = compare(statements.oms, statements.baseline);
-    allSame &&= same;
-    console.log(
-      `\n${first.id}: OMS ${statements.omsStatus}, baseline ${statements.baselineStatus} — ${same ? 'same SQL' : 'SQL DIFFERS'}`,
-    );
-    if (statements.omsBody) console.log(`  OMS body: ${statements.omsBody}`);
-    if (statements.baselineBody) console.log(`  baseline body: ${statements.baselineBody}`);
-    console.log(lines.join('\n'));
-  }
-  console.log(
-    `\n${allSame ? 'The baseline issued the same statements as OMS in every scenario.' : 'Some scenarios differ (see ≠ above).'}`,
-  );
 }
 
 main()

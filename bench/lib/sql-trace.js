@@ -5,6 +5,7 @@
 // the statements PostgreSQL logged for each are compared.
 const { openSync, readSync, closeSync, statSync, existsSync } = require('node:fs');
 const { setTimeout: sleep } = require('node:timers/promises');
+const { availability } = require('./measure');
 
 const DEFAULT_LOG = '/var/log/postgresql/postgresql-15-main.log';
 const RECORD_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] /;
@@ -100,4 +101,38 @@ function compare(oms, baseline) {
   return { same, lines };
 }
 
-module.exports = { SqlTrace, compare, DEFAULT_LOG };
+/**
+ * One request per scenario to OMS, then the same request (from a twin instance of the scenarios)
+ * to the baseline; prints the statements PostgreSQL logged for each and whether they match.
+ */
+async function traceScenarios(trace, scenarios, twins, omsUrl, baselineUrl, adminClient) {
+  let allSame = true;
+  for (const [index, first] of scenarios.entries()) {
+    const statements = {};
+    for (const [name, baseUrl, scenario] of [
+      ['oms', omsUrl, first],
+      ['baseline', baselineUrl, twins[index]],
+    ]) {
+      if (scenario.prepare) await scenario.prepare(adminClient);
+      await sleep(200);
+      const offset = trace.mark();
+      const outcome = await availability(scenario, baseUrl);
+      statements[name] = await trace.since(offset);
+      statements[`${name}Status`] = outcome.status;
+      if (outcome.status >= 400) statements[`${name}Body`] = outcome.body;
+    }
+    const { same, lines } = compare(statements.oms, statements.baseline);
+    allSame &&= same;
+    console.log(
+      `\n${first.id}: OMS ${statements.omsStatus}, baseline ${statements.baselineStatus} — ${same ? 'same SQL' : 'SQL DIFFERS'}`,
+    );
+    if (statements.omsBody) console.log(`  OMS body: ${statements.omsBody}`);
+    if (statements.baselineBody) console.log(`  baseline body: ${statements.baselineBody}`);
+    console.log(lines.join('\n'));
+  }
+  console.log(
+    `\n${allSame ? 'The baseline issued the same statements as OMS in every scenario.' : 'Some scenarios differ (see ≠ above).'}`,
+  );
+}
+
+module.exports = { SqlTrace, compare, traceScenarios, DEFAULT_LOG };

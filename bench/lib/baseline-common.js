@@ -1,0 +1,168 @@
+'use strict';
+// What the baseline's routes share: errors, value formatting, the guard's user lookup, the history
+// entry (OrderHistoryService.record), pagination and the fulfillment response. The SQL is exactly
+// what OMS issues (see bench/lib/baseline-sql.js).
+const { randomUUID } = require('node:crypto');
+// Pure functions of the app (no framework): the history hash, so that entries are valid chain links.
+const { hashEntry } = require('../../dist/history/history-hash');
+const { normalizeJson, cleanText } = require('../../dist/history/history-content');
+
+class HttpError extends Error {
+  constructor(status, code, detail, extra = {}) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+const iso = (d) => (d ? new Date(d).toISOString() : null);
+const cents = (v) => Math.round(Number(v) * 100);
+const money = (c) =>
+  `${c < 0 ? '-' : ''}${Math.floor(Math.abs(c) / 100)}.${String(Math.abs(c) % 100).padStart(2, '0')}`;
+
+// --- identity --------------------------------------------------------------------------------
+
+async function activeUser(db, id) {
+  const { rows } = await db.query(
+    'select "u0".* from "users" as "u0" where "u0"."id" = $1 and "u0"."is_active" = true limit 1',
+    [id],
+  );
+  return rows[0];
+}
+
+async function userByEmail(db, email) {
+  const { rows } = await db.query('select "u0".* from "users" as "u0" where "u0"."email" = $1 limit 1', [
+    email,
+  ]);
+  return rows[0];
+}
+
+// --- history (OrderHistoryService.record) ------------------------------------------------------
+
+async function recordHistory(
+  db,
+  actor,
+  req,
+  { orderId, action, oldStatus = null, newStatus = null, description, additionalData },
+) {
+  await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`order_history:${orderId}`]);
+  const { rows } = await db.query(
+    'select sequence, hash, created_at from order_history where order_id = $1 order by sequence desc limit 1',
+    [orderId],
+  );
+  const head = rows[0]
+    ? { sequence: rows[0].sequence, hash: rows[0].hash, createdAt: new Date(rows[0].created_at).getTime() }
+    : { sequence: 0, hash: null, createdAt: 0 };
+  const entry = {
+    id: randomUUID(),
+    orderId,
+    sequence: head.sequence + 1,
+    action,
+    oldStatus,
+    newStatus,
+    description: cleanText(description),
+    performedById: actor.id,
+    additionalData: normalizeJson(additionalData),
+    ipAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '').slice(0, 45) ?? null,
+    userAgent:
+      typeof req.headers['user-agent'] === 'string'
+        ? cleanText(req.headers['user-agent']).slice(0, 512)
+        : null,
+    createdAt: new Date(Math.max(Date.now(), head.createdAt + 1)).toISOString(),
+    previousHash: head.hash,
+  };
+  const hash = hashEntry(entry);
+  await db.query(
+    `insert into "order_history" ("id", "order_id", "sequence", "action", "old_status", "new_status", "description", "performed_by_id", "additional_data", "ip_address", "user_agent", "created_at", "previous_hash", "hash") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      entry.id,
+      orderId,
+      entry.sequence,
+      action,
+      oldStatus,
+      newStatus,
+      entry.description,
+      entry.performedById,
+      entry.additionalData === null ? null : JSON.stringify(entry.additionalData),
+      entry.ipAddress,
+      entry.userAgent,
+      entry.createdAt,
+      entry.previousHash,
+      hash,
+    ],
+  );
+}
+
+// --- pagination and fulfillments ------------------------------------------------------------
+
+function pageOf(query, max = 100) {
+  const page = Number(query.get('page') ?? 1);
+  const pageSize = Number(query.get('pageSize') ?? 20);
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > max) {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'bad page or pageSize');
+  }
+  return { page, pageSize, offset: (page - 1) * pageSize };
+}
+
+const limitOffset = ({ pageSize, offset }) => `limit ${pageSize}${offset > 0 ? ` offset ${offset}` : ''}`;
+const meta = ({ page, pageSize }, total) => ({
+  page,
+  pageSize,
+  total,
+  totalPages: Math.ceil(total / pageSize),
+});
+
+const TRANSITIONS = {
+  pending: ['picking', 'cancelled'],
+  picking: ['packing', 'cancelled'],
+  packing: ['ready_to_ship', 'picking', 'cancelled'],
+  ready_to_ship: ['shipped', 'cancelled'],
+  shipped: ['partially_fulfilled', 'fulfilled'],
+  partially_fulfilled: ['fulfilled'],
+  fulfilled: [],
+  cancelled: [],
+};
+function toFulfillmentResponse(f) {
+  return {
+    id: f.id,
+    orderId: f.order_id,
+    fulfillmentNumber: f.fulfillment_number,
+    status: f.status,
+    allowedTransitions: [...TRANSITIONS[f.status]],
+    warehouseLocation: f.warehouse_location,
+    items: { ...f.items },
+    assignedToId: f.assigned_to_id ?? null,
+    assignedAt: iso(f.assigned_at),
+    boxSize: f.box_size ?? null,
+    weight: f.weight ?? null,
+    packingMaterials: f.packing_materials ? [...f.packing_materials] : null,
+    pickingNotes: f.picking_notes ?? null,
+    packingNotes: f.packing_notes ?? null,
+    pickingStartedAt: iso(f.picking_started_at),
+    pickingCompletedAt: iso(f.picking_completed_at),
+    packingStartedAt: iso(f.packing_started_at),
+    packingCompletedAt: iso(f.packing_completed_at),
+    shippedAt: iso(f.shipped_at),
+    fulfilledAt: iso(f.fulfilled_at),
+    cancelledAt: iso(f.cancelled_at),
+    version: f.version,
+    createdAt: iso(f.created_at),
+    updatedAt: iso(f.updated_at),
+  };
+}
+
+module.exports = {
+  HttpError,
+  iso,
+  cents,
+  money,
+  activeUser,
+  userByEmail,
+  recordHistory,
+  pageOf,
+  limitOffset,
+  meta,
+  TRANSITIONS,
+  toFulfillmentResponse,
+};

@@ -1,0 +1,181 @@
+'use strict';
+// The baseline's read routes, statement for statement as OMS issues them (see bench/lib/baseline-sql.js).
+const {
+  HttpError,
+  iso,
+  cents,
+  money,
+  pageOf,
+  limitOffset,
+  meta,
+  TRANSITIONS,
+  toFulfillmentResponse,
+} = require('./baseline-common');
+
+// --- GET /orders/:orderId/history --------------------------------------------------------------
+
+async function orderHistoryPage(db, orderId, query) {
+  const page = pageOf(query);
+  // findAndCount: the page and the count run concurrently, on two pooled connections.
+  const [{ rows }, { rows: count }] = await Promise.all([
+    db.query(
+      `select "o0".*, "p1"."id" as "p1__id", "p1"."created_at" as "p1__created_at", "p1"."updated_at" as "p1__updated_at", "p1"."email" as "p1__email", "p1"."password_hash" as "p1__password_hash", "p1"."full_name" as "p1__full_name", "p1"."role" as "p1__role", "p1"."is_active" as "p1__is_active" from "order_history" as "o0" left join "users" as "p1" on "o0"."performed_by_id" = "p1"."id" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."sequence" asc ${limitOffset(page)}`,
+      [orderId],
+    ),
+    db.query(
+      `select count(*) as "count" from "order_history" as "o0" left join "users" as "p1" on "o0"."performed_by_id" = "p1"."id" where "o0"."order_id" = $1`,
+      [orderId],
+    ),
+  ]);
+  const data = rows.map((e) => ({
+    id: e.id,
+    orderId: e.order_id,
+    sequence: e.sequence,
+    action: e.action,
+    oldStatus: e.old_status ?? null,
+    newStatus: e.new_status ?? null,
+    description: e.description,
+    performedBy: e.p1__id ? { id: e.p1__id, fullName: e.p1__full_name, role: e.p1__role } : null,
+    additionalData: e.additional_data ?? null,
+    ipAddress: e.ip_address ?? null,
+    userAgent: e.user_agent ?? null,
+    createdAt: iso(e.created_at),
+    hash: e.hash,
+    previousHash: e.previous_hash ?? null,
+  }));
+  return [200, { data, meta: meta(page, Number(count[0].count)) }];
+}
+
+// --- GET /orders/:id (OrderDetailsService.get) -------------------------------------------------
+
+const ACTION_STATUSES = {
+  edit: ['pending'],
+  confirm: ['pending'],
+  payment: ['pending', 'confirmed', 'processing', 'shipped', 'delivered'],
+  fulfil: ['confirmed', 'processing'],
+  cancel: ['pending', 'confirmed', 'processing'],
+  deliver: ['shipped'],
+  'return-request': ['delivered'],
+  'receive-return': ['return_requested'],
+  refund: ['delivered', 'cancelled', 'returned'],
+};
+
+async function orderDetail(db, id) {
+  const { rows: orders } = await db.query(
+    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1',
+    [id],
+  );
+  const order = orders[0];
+  if (!order) throw new HttpError(404, 'NOT_FOUND', `Order ${id} not found`);
+  const { rows: items } = await db.query(
+    'select "o0".* from "order_items" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc',
+    [id],
+  );
+  const { rows: reservations } = await db.query(
+    'select "i0".* from "inventory_reservations" as "i0" where "i0"."order_id" = $1 order by "i0"."reserved_at" asc, "i0"."id" asc',
+    [id],
+  );
+  const [{ rows: fulfillments }] = await Promise.all([
+    db.query(
+      'select "o0".* from "order_fulfillments" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc limit 100',
+      [id],
+    ),
+    db.query('select count(*) as "count" from "order_fulfillments" as "o0" where "o0"."order_id" = $1', [id]),
+  ]);
+  const { rows: shippedRows } = await db.query(
+    `select e.key as order_item_id, sum(e.value::int) as quantity
+         from order_fulfillments f cross join lateral jsonb_each_text(f.items) e
+        where f.order_id = $1 and f.status in ('shipped', 'partially_fulfilled', 'fulfilled')
+        group by e.key`,
+    [id],
+  );
+  const shipped = Object.fromEntries(shippedRows.map((r) => [r.order_item_id, Number(r.quantity)]));
+  const perItem = new Map();
+  let active = 0;
+  for (const r of reservations) {
+    const totals = perItem.get(r.order_item_id) ?? { reserved: 0, fulfilled: 0 };
+    if (r.is_active) {
+      active += 1;
+      totals.reserved += r.quantity_reserved - r.quantity_fulfilled;
+    }
+    totals.fulfilled += r.quantity_fulfilled;
+    perItem.set(r.order_item_id, totals);
+  }
+  const address = order.shipping_address;
+  const itemResponses = items.map((item) => ({
+    id: item.id,
+    variantId: item.product_variant_id,
+    sku: item.sku,
+    name: item.name,
+    quantity: item.quantity,
+    unitPrice: money(cents(item.unit_price)),
+    lineTotal: money(cents(item.unit_price) * item.quantity),
+    quantityReturned: item.quantity_returned,
+    quantityReserved: perItem.get(item.id)?.reserved ?? 0,
+    quantityFulfilled: perItem.get(item.id)?.fulfilled ?? 0,
+    quantityShipped: shipped[item.id] ?? 0,
+  }));
+  return [
+    200,
+    {
+      id: order.id,
+      orderNumber: order.order_number,
+      customerId: order.customer_id,
+      status: order.status,
+      currency: order.currency,
+      totalAmount: money(cents(order.total_amount)),
+      amountPaid: money(cents(order.amount_paid)),
+      amountRefunded: money(cents(order.amount_refunded)),
+      shippingAddress: {
+        name: address.name,
+        line1: address.line1,
+        ...(address.line2 !== undefined ? { line2: address.line2 } : {}),
+        city: address.city,
+        postalCode: address.postalCode,
+        ...(address.region !== undefined ? { region: address.region } : {}),
+        country: address.country,
+        ...(address.phone !== undefined ? { phone: address.phone } : {}),
+      },
+      items: itemResponses,
+      createdAt: iso(order.created_at),
+      updatedAt: iso(order.updated_at),
+      reservations: {
+        active,
+        unitsReserved: itemResponses.reduce((s, i) => s + i.quantityReserved, 0),
+        unitsFulfilled: itemResponses.reduce((s, i) => s + i.quantityFulfilled, 0),
+      },
+      fulfillments: fulfillments.map((f) => ({
+        id: f.id,
+        fulfillmentNumber: f.fulfillment_number,
+        status: f.status,
+        warehouseLocation: f.warehouse_location,
+        items: { ...f.items },
+        assignedToId: f.assigned_to_id ?? null,
+        shippedAt: iso(f.shipped_at),
+        createdAt: iso(f.created_at),
+      })),
+      allowedActions: Object.keys(ACTION_STATUSES).filter((a) => ACTION_STATUSES[a].includes(order.status)),
+    },
+  ];
+}
+
+// --- GET /fulfillments?status= ------------------------------------------------------------------
+
+async function fulfillmentList(db, query) {
+  const page = pageOf(query);
+  const status = query.get('status');
+  if (!TRANSITIONS[status])
+    throw new HttpError(400, 'VALIDATION_FAILED', 'status must be a fulfillment status');
+  const [{ rows }, { rows: count }] = await Promise.all([
+    db.query(
+      `select "o0".* from "order_fulfillments" as "o0" where "o0"."status" = $1 order by "o0"."created_at" desc, "o0"."id" asc ${limitOffset(page)}`,
+      [status],
+    ),
+    db.query('select count(*) as "count" from "order_fulfillments" as "o0" where "o0"."status" = $1', [
+      status,
+    ]),
+  ]);
+  return [200, { data: rows.map(toFulfillmentResponse), meta: meta(page, Number(count[0].count)) }];
+}
+
+module.exports = { orderHistoryPage, orderDetail, fulfillmentList };
