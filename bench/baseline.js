@@ -129,29 +129,28 @@ const routes = [
     path: /^\/api\/v1\/auth\/login$/,
     handler: async (req) => {
       const body = await readBody(req);
-      return transaction(async (db) => {
-        const user = await sql.userByEmail(
-          db,
-          String(body.email ?? '')
-            .trim()
-            .toLowerCase(),
-        );
-        const valid = user
-          ? await argonVerify(user.password_hash, String(body.password ?? '')).catch(() => false)
-          : false;
-        if (!user || !valid || !user.is_active)
-          throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
-        const accessToken = signJwt({ sub: user.id, role: user.role, email: user.email });
-        return [
-          200,
-          {
-            accessToken,
-            tokenType: 'Bearer',
-            expiresIn: EXPIRES_IN,
-            user: { id: user.id, email: user.email, fullName: user.full_name, role: user.role },
-          },
-        ];
-      });
+      // No transaction: login is a read (OMS's @NoTransaction()).
+      const user = await sql.userByEmail(
+        pool,
+        String(body.email ?? '')
+          .trim()
+          .toLowerCase(),
+      );
+      const valid = user
+        ? await argonVerify(user.password_hash, String(body.password ?? '')).catch(() => false)
+        : false;
+      if (!user || !valid || !user.is_active)
+        throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is wrong');
+      const accessToken = signJwt({ sub: user.id, role: user.role, email: user.email });
+      return [
+        200,
+        {
+          accessToken,
+          tokenType: 'Bearer',
+          expiresIn: EXPIRES_IN,
+          user: { id: user.id, email: user.email, fullName: user.full_name, role: user.role },
+        },
+      ];
     },
   },
   {
