@@ -82,6 +82,7 @@ function formatTable(result) {
     'target',
     'OMS p50/p99 ms',
     'base p50/p99 ms',
+    'CPU ms/req OMS/base',
     'non-2xx OMS/base',
     'pass',
   ];
