@@ -12,12 +12,17 @@ export OMS_DATA_DIR="$(mktemp -d)"
 # PostgreSQL runs as an unprivileged user when we are root: it must be able to enter the folder.
 chmod 755 "$OMS_DATA_DIR"
 
-npm start >"$LOG" 2>&1 &
+if curl -fsS "http://127.0.0.1:${PORT}/health/live" >/dev/null 2>&1; then
+  echo "Port ${PORT} is already in use; set SMOKE_PORT to a free port."; exit 1
+fi
+
+# In its own process group, so that stopping it reaches node (npm → sh → node) and not only npm.
+setsid npm start >"$LOG" 2>&1 &
 PID=$!
 cleanup() {
-  kill -TERM "$PID" 2>/dev/null || true
-  pkill -TERM -P "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
+  kill -TERM -- "-$PID" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 -- "-$PID" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -- "-$PID" 2>/dev/null || true
   rm -rf "$OMS_DATA_DIR"
 }
 trap cleanup EXIT
