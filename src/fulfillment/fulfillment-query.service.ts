@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FilterQuery, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
+import { parseInstant } from '../common/instant';
 import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
 import { OrdersService } from '../orders/orders.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
@@ -47,8 +48,8 @@ export class FulfillmentQueryService {
     if (query.orderId) where.order = query.orderId;
     if (query.from || query.to) {
       where.createdAt = {
-        ...(query.from ? { $gte: new Date(query.from) } : {}),
-        ...(query.to ? { $lt: new Date(query.to) } : {}),
+        ...(query.from ? { $gte: parseInstant(query.from, 'from') } : {}),
+        ...(query.to ? { $lt: parseInstant(query.to, 'to') } : {}),
       };
     }
     const [data, total] = await this.em.findAndCount(OrderFulfillment, where, {
@@ -101,11 +102,11 @@ export class FulfillmentQueryService {
     const params: unknown[] = [];
     if (query.from) {
       conditions.push('created_at >= ?');
-      params.push(new Date(query.from));
+      params.push(parseInstant(query.from, 'from'));
     }
     if (query.to) {
       conditions.push('created_at < ?');
-      params.push(new Date(query.to));
+      params.push(parseInstant(query.to, 'to'));
     }
     if (query.warehouseLocation) {
       conditions.push('warehouse_location = ?');

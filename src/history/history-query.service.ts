@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, NotFoundError } from '../common/errors';
+import { parseInclusiveEnd, parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrderHistory } from './order-history.entity';
 import { CustomerTimelineEntry, toCustomerTimeline } from './customer-timeline';
@@ -15,9 +16,6 @@ interface HistoryWhere {
 }
 
 const SORTABLE = { createdAt: 'createdAt' };
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const HAS_ZONE = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The read side of the audit trail: lists, single entries and the customer projection. */
 @Injectable()
@@ -99,10 +97,9 @@ export class HistoryQueryService {
     if (query.action?.length) where.action = { $in: query.action };
     if (query.performedById) where.performedBy = query.performedById;
     const from = query.from ? parseInstant(query.from, 'from') : undefined;
-    const to = query.to ? parseInstant(query.to, 'to') : undefined;
     // A date alone as `to` includes that whole day.
-    const toExclusive = to && DATE_ONLY.test(query.to!) ? new Date(to.getTime() + DAY_MS) : undefined;
-    if (from && to && (toExclusive ? from >= toExclusive : from > to)) {
+    const to = query.to ? parseInclusiveEnd(query.to, 'to') : undefined;
+    if (from && to && (to.inclusive ? from > to.at : from >= to.at)) {
       throw new BadRequestError('from must not be after to', [
         { field: 'to', message: 'must not be before from' },
       ]);
@@ -110,21 +107,9 @@ export class HistoryQueryService {
     if (from || to) {
       where.createdAt = {
         ...(from ? { $gte: from } : {}),
-        ...(toExclusive ? { $lt: toExclusive } : to ? { $lte: to } : {}),
+        ...(to ? (to.inclusive ? { $lte: to.at } : { $lt: to.at }) : {}),
       };
     }
     return where;
   }
-}
-
-/** An ISO-8601 date or date-time; without a zone it is UTC (never the server's local time). */
-function parseInstant(value: string, field: string): Date {
-  const text = DATE_ONLY.test(value) || HAS_ZONE.test(value) || !value.includes('T') ? value : `${value}Z`;
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) {
-    throw new BadRequestError(`${field} is not a date`, [
-      { field, message: 'must be an ISO-8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' },
-    ]);
-  }
-  return date;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError } from '../common/errors';
+import { parseInstant } from '../common/instant';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import {
   AnalyticsInterval,
@@ -27,8 +28,10 @@ export interface AnalyticsRange {
 /** Defaults (the last 30 days up to now), from ≤ to, and at most MAX_BUCKETS buckets. */
 export function resolveRange(query: AnalyticsQueryDto, now = new Date()): AnalyticsRange {
   const interval = query.interval ?? AnalyticsInterval.DAY;
-  const to = query.to ? new Date(query.to) : now;
-  const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
+  const to = query.to ? parseInstant(query.to, 'to') : now;
+  const from = query.from
+    ? parseInstant(query.from, 'from')
+    : new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);
   if (from.getTime() > to.getTime()) {
     throw new BadRequestError('from must not be after to', [
       { field: 'from', message: 'must not be after to' },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../common/errors';
+import { parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrdersService } from '../orders/orders.service';
 import { OrderStatus } from '../orders/order-status.enum';
@@ -99,7 +100,9 @@ export class ReservationsService {
       });
     }
     const expiresAt =
-      input.expiresAt === undefined || input.expiresAt === null ? input.expiresAt : new Date(input.expiresAt);
+      input.expiresAt === undefined || input.expiresAt === null
+        ? input.expiresAt
+        : toInstant(input.expiresAt);
     const [reservation] = await this.booking.reserveMany(
       input.orderId,
       [
@@ -139,7 +142,7 @@ export class ReservationsService {
     if (query.productVariantId) where.productVariant = query.productVariantId;
     if (query.stockLocationId) where.stockLocation = query.stockLocationId;
     if (query.isActive !== undefined) where.isActive = query.isActive;
-    if (query.expiresBefore) where.expiresAt = { $lt: new Date(query.expiresBefore) };
+    if (query.expiresBefore) where.expiresAt = { $lt: parseInstant(query.expiresBefore, 'expiresBefore') };
     const [reservations, total] = await this.em.findAndCount(InventoryReservation, where, {
       orderBy: [...parseSort(query.sort, SORTABLE, '-reservedAt'), { id: 'asc' }],
       limit: query.pageSize,
@@ -217,7 +220,7 @@ export class ReservationsService {
   }
 
   extend(id: string, expiresAt: Date | string): Promise<InventoryReservation> {
-    return this.settlement.extend(id, new Date(expiresAt));
+    return this.settlement.extend(id, toInstant(expiresAt));
   }
 
   /** Fulfils that many units per order item from its active reservations, oldest first (shipping). */
@@ -234,4 +237,9 @@ export class ReservationsService {
   expire(batchSize = 100): Promise<number> {
     return this.settlement.expireDue(batchSize);
   }
+}
+
+/** A body's `expiresAt`: a string is ISO-8601 (UTC without a zone); a Date (internal callers) as is. */
+function toInstant(value: Date | string): Date {
+  return typeof value === 'string' ? parseInstant(value, 'expiresAt') : value;
 }
