@@ -3,7 +3,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsEnum,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -12,7 +11,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
+import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { FulfillmentStatus } from '../fulfillment-status.enum';
 import { IsQuantityMap, IsWeight, MAX_FULFILLMENT_LINES, MAX_LINE_QUANTITY } from './fulfillment-validators';
@@ -156,24 +155,10 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
   @IsUUID()
   orderId?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Created at or after',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Created at or after' })
   from?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Created before',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Created before' })
   to?: string;
 }
 
@@ -186,24 +171,10 @@ export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as c
 }
 
 export class FulfillmentStatisticsQueryDto {
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Fulfillments created at or after',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Fulfillments created at or after' })
   from?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Fulfillments created before',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Fulfillments created before' })
   to?: string;
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })

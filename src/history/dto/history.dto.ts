@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsISO8601, IsOptional, IsUUID, MaxLength } from 'class-validator';
-import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
+import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../../identity/user-role.enum';
 import { OrderStatus } from '../../orders/order-status.enum';
@@ -27,26 +27,18 @@ export class ListOrderHistoryQueryDto extends PageQueryDto {
   @IsEnum(OrderHistoryAction, { each: true })
   action?: OrderHistoryAction[];
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
+  @OptionalInstant({
     description: 'Entries at or after this instant (ISO-8601; a date alone means its start, UTC)',
     example: '2026-01-01T00:00:00Z',
+    strictSeparator: true,
   })
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
   from?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
+  @OptionalInstant({
     description: 'Entries at or before this instant (ISO-8601; a date alone includes that whole day, UTC)',
     example: '2026-01-31T23:59:59Z',
+    strictSeparator: true,
   })
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
   to?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries by this user' })

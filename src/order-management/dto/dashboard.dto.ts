@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsISO8601, IsOptional, MaxLength } from 'class-validator';
-import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
+import { IsEnum, IsOptional } from 'class-validator';
+import { OptionalInstant } from '../../common/instant-property';
 
 export enum AnalyticsInterval {
   DAY = 'day',
@@ -12,26 +12,16 @@ export const MAX_BUCKETS = 366;
 export const DEFAULT_RANGE_DAYS = 30;
 
 export class AnalyticsQueryDto {
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
+  @OptionalInstant({
     example: '2026-11-01T00:00:00Z',
     description: 'Start, inclusive (default: 30 days before `to`)',
   })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
   from?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
+  @OptionalInstant({
     example: '2026-12-01T00:00:00Z',
     description: 'End, exclusive (default: now). At most 366 buckets after `from`',
   })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
   to?: string;
 
   @ApiPropertyOptional({

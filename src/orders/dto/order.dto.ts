@@ -8,7 +8,6 @@ import {
   IsInt,
   IsISO31661Alpha2,
   IsISO4217CurrencyCode,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -19,7 +18,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
+import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { IsMoney } from '../money';
 import { OrderStatus } from '../order-status.enum';
@@ -172,24 +171,10 @@ export class ListOrdersQueryDto extends PageQueryDto {
   @IsUUID()
   customerId?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Created at or after',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Created at or after' })
   createdFrom?: string;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
-    description: 'Created before',
-  })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
+  @OptionalInstant({ description: 'Created before' })
   createdTo?: string;
 
   @ApiPropertyOptional({

@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
+import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { ReleaseReason } from '../release-reason.enum';
 
@@ -107,15 +108,10 @@ export class ListReservationsQueryDto extends PageQueryDto {
   @IsBoolean()
   isActive?: boolean;
 
-  @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: MAX_TIMESTAMP_LENGTH,
+  @OptionalInstant({
     example: '2026-12-01T12:00:00.000Z',
     description: 'Only reservations with an expiresAt before this instant',
   })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @MaxLength(MAX_TIMESTAMP_LENGTH)
   expiresBefore?: string;
 }
 
