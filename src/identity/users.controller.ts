@@ -44,7 +44,7 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change a user’s name, role, active flag or password (roles: admin)' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, 404, 409)
   async update(@Param('id', ParseIdPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
     return toUserResponse(await this.users.update(id, dto));
   }

@@ -68,11 +68,30 @@ export class UsersService {
 
   async update(id: string, dto: UpdateUserDto): Promise<User> {
     const user = await this.get(id);
+    const staysActiveAdmin = (dto.role ?? UserRole.ADMIN) === UserRole.ADMIN && dto.isActive !== false;
+    if (!staysActiveAdmin) await this.assertNotLastActiveAdmin(id);
     if (dto.fullName !== undefined) user.fullName = dto.fullName;
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.isActive !== undefined) user.isActive = dto.isActive;
     if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
     return user;
+  }
+
+  /**
+   * 409 when `id` is the only active admin (demoting or deactivating it would lock everyone out).
+   * Every active admin row is locked in id order first, so two concurrent demotions of the last
+   * two admins serialize: the second sees one admin left and is refused.
+   */
+  private async assertNotLastActiveAdmin(id: string): Promise<void> {
+    const admins = await this.em.execute<{ id: string }[]>(
+      'select id from users where role = ? and is_active order by id for update',
+      [UserRole.ADMIN],
+    );
+    if (admins.length === 1 && admins[0].id === id) {
+      throw new ConflictError(
+        'This is the last active admin: make another user an active admin before demoting or deactivating it',
+      );
+    }
   }
 
   /** Creates the user if no user has that email; used for the first admin of a deployment. */
