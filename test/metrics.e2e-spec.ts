@@ -1,6 +1,8 @@
-import { createTestApp, createUser, http, TestApp } from '../../test/utils/app';
-import { UserRole } from '../identity/user-role.enum';
-import { MetricsService } from './metrics.service';
+import { MikroORM } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { createTestApp, createUser, http, TestApp } from './utils/app';
+import { UserRole } from '../src/identity/user-role.enum';
+import { MetricsService } from '../src/metrics/metrics.service';
 
 /** The value of one sample line of the exposition text, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -57,15 +59,28 @@ describe('GET /metrics', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it('reports the database pool of this instance', async () => {
+  it('reports the database pool of this instance: a connection held in a transaction counts as used', async () => {
     await http(app).get('/health/ready').expect(200);
-    const text = (await http(app).get('/metrics').expect(200)).text;
-    expect(sample(text, 'oms_db_pool_max_connections')).toBe(Number(process.env.DB_POOL_MAX));
-    const used = sample(text, 'oms_db_pool_connections', { state: 'used' });
-    const free = sample(text, 'oms_db_pool_connections', { state: 'free' });
-    expect(used).toBeGreaterThanOrEqual(0);
-    expect(free).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'oms_db_pool_pending_acquires')).toBe(0);
+    const pool = async () => {
+      const text = (await http(app).get('/metrics').expect(200)).text;
+      return {
+        max: sample(text, 'oms_db_pool_max_connections'),
+        used: sample(text, 'oms_db_pool_connections', { state: 'used' }),
+        free: sample(text, 'oms_db_pool_connections', { state: 'free' }),
+        pending: sample(text, 'oms_db_pool_pending_acquires'),
+      };
+    };
+    // Nothing else of this app holds a connection between requests (jobs are off in tests).
+    const idle = await pool();
+    expect(idle).toMatchObject({ max: Number(process.env.DB_POOL_MAX), used: 0, pending: 0 });
+    expect(idle.free).toBeGreaterThanOrEqual(1);
+
+    const em = app.get(MikroORM).em.fork() as EntityManager;
+    await em.transactional(async (tx) => {
+      await tx.execute('select 1');
+      expect(await pool()).toMatchObject({ used: 1, free: idle.free! - 1, pending: 0 });
+    });
+    expect(await pool()).toMatchObject({ used: 0, free: idle.free, pending: 0 });
   });
 
   it('counts job runs, items and failures, and reservations rejected for stock', async () => {
