@@ -1,9 +1,8 @@
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
 import { ReservationsService } from '../src/reservations/reservations.service';
-import { UserRole } from '../src/identity/user-role.enum';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { CatalogService } from '../src/catalog/catalog.service';
 
@@ -16,12 +15,7 @@ describe('catalog and stock', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
   });
   afterAll(async () => {
     await app.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
@@ -16,12 +16,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
   });
   afterAll(async () => {
     await app.close();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock } from './utils/factories';
-import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 
@@ -15,12 +14,7 @@ describe('payments and refunds (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
     variant = (await createVariantWithStock(app, 100)).variant;
   });
 

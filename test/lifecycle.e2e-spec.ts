@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createVariantWithStock } from './utils/factories';
-import { UserRole } from '../src/identity/user-role.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
 
@@ -32,12 +31,7 @@ describe('order lifecycle (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
     whA = await createLocation(app);
     whB = await createLocation(app);
   });

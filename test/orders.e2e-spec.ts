@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
@@ -25,12 +25,7 @@ describe('orders CRUD (e2e)', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
     const location = await createLocation(app);
     v1 = (await createVariantWithStock(app, 10, location)).variant;
     v2 = (await createVariantWithStock(app, 10, location)).variant;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createOrder, createVariantWithStock } from './utils/factories';
-import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { InsufficientStockError } from '../src/common/errors';
@@ -32,12 +31,7 @@ describe('reservations', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
     service = app.get(ReservationsService);
     uow = app.get(UnitOfWork);
   });

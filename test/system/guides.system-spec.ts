@@ -1,6 +1,5 @@
-import { createTestApp, createUser, http, TestApp, TestUser } from '../utils/app';
+import { createTestApp, createUsersOfEveryRole, http, TestApp, TestUser } from '../utils/app';
 import { createVariantWithStock } from '../utils/factories';
-import { UserRole } from '../../src/identity/user-role.enum';
 
 /**
  * The support and warehouse guides (docs/guides/*.md), step by step with their paths and example
@@ -15,12 +14,7 @@ describe('the guides, followed to the letter', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    [admin, support, warehouse, customer] = await Promise.all([
-      createUser(app, UserRole.ADMIN),
-      createUser(app, UserRole.SUPPORT),
-      createUser(app, UserRole.WAREHOUSE),
-      createUser(app, UserRole.CUSTOMER),
-    ]);
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
   });
 
   afterAll(async () => {

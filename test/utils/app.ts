@@ -60,6 +60,24 @@ export async function createUser(
   return { user, token, password, auth: { Authorization: `Bearer ${token}` } };
 }
 
+export interface UsersOfEveryRole {
+  admin: TestUser;
+  support: TestUser;
+  warehouse: TestUser;
+  customer: TestUser;
+}
+
+/** One new user of each role (admin, support, warehouse, customer), created at once. */
+export async function createUsersOfEveryRole(app: TestApp): Promise<UsersOfEveryRole> {
+  const [admin, support, warehouse, customer] = await Promise.all([
+    createUser(app, UserRole.ADMIN),
+    createUser(app, UserRole.SUPPORT),
+    createUser(app, UserRole.WAREHOUSE),
+    createUser(app, UserRole.CUSTOMER),
+  ]);
+  return { admin, support, warehouse, customer };
+}
+
 /** A fresh EntityManager on the test database, for assertions straight from the tables. */
 export function freshEm(app: TestApp): EntityManager {
   return app.get(MikroORM).em.fork() as EntityManager;
