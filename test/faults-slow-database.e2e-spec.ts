@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
+import { createUser, http, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock } from './utils/factories';
+import { startProxiedApp, stopProxiedApp, whileUserRowLocked } from './utils/proxied-app';
 import { UserRole } from '../src/identity/user-role.enum';
-import { hostPort, TcpProxy } from './system/support/tcp-proxy';
-import { openSession } from './system/support/pg';
+import type { TcpProxy } from './system/support/tcp-proxy';
 import { expectCleanProblem } from './system/support/problems';
 
 const LOCK_TIMEOUT_MS = 200;
@@ -19,30 +19,19 @@ const LATENCY_MS = 150;
  */
 describe('faults: a slow database and lock_timeout', () => {
   const appName = `oms-slow-${randomUUID().slice(0, 8)}`;
-  const databaseUrl = process.env.TEST_DATABASE_URL!;
   let proxy: TcpProxy;
   let app: TestApp;
   let admin: TestUser;
   let session: Client;
 
   beforeAll(async () => {
-    proxy = await TcpProxy.start(hostPort(databaseUrl));
-    app = await createTestApp({
-      DATABASE_URL: proxy.urlFor(databaseUrl),
-      PGAPPNAME: appName,
+    ({ proxy, app, admin, session } = await startProxiedApp(appName, {
       DB_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
       DB_STATEMENT_TIMEOUT_MS: '10000',
-    });
-    admin = await createUser(app, UserRole.ADMIN);
-    session = await openSession(databaseUrl, `${appName}-test`);
+    }));
   });
 
-  afterAll(async () => {
-    proxy.latencyMs = 0;
-    await app?.close();
-    await session?.end();
-    await proxy?.close();
-  });
+  afterAll(() => stopProxiedApp({ proxy, app, session }));
 
   afterEach(() => {
     proxy.latencyMs = 0;
@@ -63,20 +52,14 @@ describe('faults: a slow database and lock_timeout', () => {
 
   it('a row held by another session beyond lock_timeout: 503 LOCK_TIMEOUT with Retry-After, nothing written', async () => {
     const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
-    const holder = await openSession(databaseUrl);
-    try {
-      await holder.query('begin');
-      await holder.query('select id from users where id = $1 for update', [target.user.id]);
+    await whileUserRowLocked(target.user.id, async () => {
       const res = await http(app)
         .patch(`/api/v1/users/${target.user.id}`)
         .set(admin.auth)
         .send({ fullName: 'After' });
       expectCleanProblem(res, 503, 'LOCK_TIMEOUT');
       expect(res.headers['retry-after']).toBe('1');
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     const { rows } = await session.query('select full_name from users where id = $1', [target.user.id]);
     expect(rows[0].full_name).toBe('Before');
   });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
+import { createUser, http, TestApp, TestUser } from './utils/app';
+import { startProxiedApp, stopProxiedApp, whileUserRowLocked } from './utils/proxied-app';
 import { UserRole } from '../src/identity/user-role.enum';
-import { hostPort, TcpProxy } from './system/support/tcp-proxy';
-import { openSession } from './system/support/pg';
+import type { TcpProxy } from './system/support/tcp-proxy';
 import { expectCleanProblem } from './system/support/problems';
 
 const STATEMENT_TIMEOUT_MS = 300;
@@ -14,46 +14,30 @@ const STATEMENT_TIMEOUT_MS = 300;
  * DATABASE_TIMEOUT. It counts server time only: a slow network (150 ms each way) does not trip it.
  */
 describe('faults: statement_timeout', () => {
-  const databaseUrl = process.env.TEST_DATABASE_URL!;
   let proxy: TcpProxy;
   let app: TestApp;
   let admin: TestUser;
   let session: Client;
 
   beforeAll(async () => {
-    proxy = await TcpProxy.start(hostPort(databaseUrl));
-    app = await createTestApp({
-      DATABASE_URL: proxy.urlFor(databaseUrl),
-      PGAPPNAME: `oms-stmt-${randomUUID().slice(0, 8)}`,
+    ({ proxy, app, admin, session } = await startProxiedApp(`oms-stmt-${randomUUID().slice(0, 8)}`, {
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       DB_LOCK_TIMEOUT_MS: '10000',
-    });
-    admin = await createUser(app, UserRole.ADMIN);
-    session = await openSession(databaseUrl);
+    }));
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await session?.end();
-    await proxy?.close();
-  });
+  afterAll(() => stopProxiedApp({ proxy, app, session }));
 
   it('a statement running past statement_timeout: 503 DATABASE_TIMEOUT with Retry-After, nothing written', async () => {
     const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
-    const holder = await openSession(databaseUrl);
-    try {
-      await holder.query('begin');
-      await holder.query('select id from users where id = $1 for update', [target.user.id]);
+    await whileUserRowLocked(target.user.id, async () => {
       const res = await http(app)
         .patch(`/api/v1/users/${target.user.id}`)
         .set(admin.auth)
         .send({ fullName: 'After' });
       expectCleanProblem(res, 503, 'DATABASE_TIMEOUT');
       expect(res.headers['retry-after']).toBe('1');
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     const { rows } = await session.query('select full_name from users where id = $1', [target.user.id]);
     expect(rows[0].full_name).toBe('Before');
     // The connection that timed out is still good: the next requests succeed.

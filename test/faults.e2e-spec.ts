@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
+import { createUser, http, TestApp, TestUser } from './utils/app';
 import { UserRole } from '../src/identity/user-role.enum';
 import { createOrder, createVariantWithStock } from './utils/factories';
-import { hostPort, TcpProxy } from './system/support/tcp-proxy';
+import { startProxiedApp, stopProxiedApp, whileUserRowLocked } from './utils/proxied-app';
+import type { TcpProxy } from './system/support/tcp-proxy';
 import { openSession, terminateBackends, waitForBlockedBackend } from './system/support/pg';
 import { expectCleanProblem } from './system/support/problems';
 
@@ -22,17 +23,10 @@ describe('faults: the database fails under a running app', () => {
   let session: Client;
 
   beforeAll(async () => {
-    proxy = await TcpProxy.start(hostPort(databaseUrl));
-    app = await createTestApp({ DATABASE_URL: proxy.urlFor(databaseUrl), PGAPPNAME: appName });
-    admin = await createUser(app, UserRole.ADMIN);
-    session = await openSession(databaseUrl, `${appName}-test`);
+    ({ proxy, app, admin, session } = await startProxiedApp(appName));
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await session?.end();
-    await proxy?.close();
-  });
+  afterAll(() => stopProxiedApp({ proxy, app, session }));
 
   async function userRow(id: string): Promise<{ full_name: string } | undefined> {
     return (await session.query('select full_name from users where id = $1', [id])).rows[0];
@@ -48,10 +42,7 @@ describe('faults: the database fails under a running app', () => {
 
   it('a backend terminated while the request waits in its transaction: 503, nothing written, next requests succeed', async () => {
     const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
-    const holder = await openSession(databaseUrl);
-    try {
-      await holder.query('begin');
-      await holder.query('select id from users where id = $1 for update', [target.user.id]);
+    await whileUserRowLocked(target.user.id, async (holder) => {
       const pending = http(app)
         .patch(`/api/v1/users/${target.user.id}`)
         .set(admin.auth)
@@ -62,10 +53,7 @@ describe('faults: the database fails under a running app', () => {
       const res = await pending;
       expectCleanProblem(res, 503, 'SERVICE_UNAVAILABLE');
       expect(res.headers['retry-after']).toBeDefined();
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     expect(await userRow(target.user.id)).toEqual({ full_name: 'Before' });
 
     await expectHealthyAgain();
@@ -282,23 +270,20 @@ describe('faults: the database fails under a running app', () => {
 
   it('connections cut while a request is in flight: 503, nothing written, then back to normal', async () => {
     const target = await createUser(app, UserRole.SUPPORT, { fullName: 'Before' });
-    const holder = await openSession(databaseUrl);
-    try {
-      await holder.query('begin');
-      await holder.query('select id from users where id = $1 for update', [target.user.id]);
-      const pending = http(app)
-        .patch(`/api/v1/users/${target.user.id}`)
-        .set(admin.auth)
-        .send({ fullName: 'After' })
-        .then((res) => res);
-      await waitForBlockedBackend(holder, { applicationName: appName });
-      proxy.cut();
-      expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
-    } finally {
-      proxy.restore();
-      await holder.query('rollback');
-      await holder.end();
-    }
+    await whileUserRowLocked(target.user.id, async (holder) => {
+      try {
+        const pending = http(app)
+          .patch(`/api/v1/users/${target.user.id}`)
+          .set(admin.auth)
+          .send({ fullName: 'After' })
+          .then((res) => res);
+        await waitForBlockedBackend(holder, { applicationName: appName });
+        proxy.cut();
+        expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+      } finally {
+        proxy.restore();
+      }
+    });
     // PostgreSQL notices the dropped client and rolls its transaction back.
     expect(await userRow(target.user.id)).toEqual({ full_name: 'Before' });
     await expectHealthyAgain();

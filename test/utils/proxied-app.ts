@@ -1,0 +1,62 @@
+import type { Client } from 'pg';
+import { UserRole } from '../../src/identity/user-role.enum';
+import { openSession } from '../system/support/pg';
+import { hostPort, TcpProxy } from '../system/support/tcp-proxy';
+import { createTestApp, createUser, TestApp, TestUser } from './app';
+
+export interface ProxiedApp {
+  /** Between the app and PostgreSQL: cut(), blackhole(), latencyMs, restore(). */
+  proxy: TcpProxy;
+  app: TestApp;
+  admin: TestUser;
+  /** A direct connection (not through the proxy), application_name `${appName}-test`, to check what was written. */
+  session: Client;
+}
+
+/**
+ * The real app on the run's test database, reached through a TcpProxy the test can break or slow
+ * down, under its own application_name `appName` (PGAPPNAME) so that only its backends are
+ * watched or terminated; `settings` are further overrides for createTestApp.
+ */
+export async function startProxiedApp(
+  appName: string,
+  settings: Record<string, string> = {},
+): Promise<ProxiedApp> {
+  const databaseUrl = process.env.TEST_DATABASE_URL!;
+  const proxy = await TcpProxy.start(hostPort(databaseUrl));
+  let app: TestApp | undefined;
+  try {
+    app = await createTestApp({ DATABASE_URL: proxy.urlFor(databaseUrl), PGAPPNAME: appName, ...settings });
+    const admin = await createUser(app, UserRole.ADMIN);
+    const session = await openSession(databaseUrl, `${appName}-test`);
+    return { proxy, app, admin, session };
+  } catch (error) {
+    await app?.close();
+    await proxy.close();
+    throw error;
+  }
+}
+
+/** For afterAll: whatever of startProxiedApp's result is there (the proxy's latency is dropped first). */
+export async function stopProxiedApp(parts: Partial<ProxiedApp>): Promise<void> {
+  if (parts.proxy) parts.proxy.latencyMs = 0;
+  await parts.app?.close();
+  await parts.session?.end();
+  await parts.proxy?.close();
+}
+
+/**
+ * Runs `fn` while another session (direct, not through the proxy) holds user `userId`'s row lock
+ * in an open transaction (select … for update); that transaction is rolled back after.
+ */
+export async function whileUserRowLocked<T>(userId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+  const holder = await openSession(process.env.TEST_DATABASE_URL!);
+  try {
+    await holder.query('begin');
+    await holder.query('select id from users where id = $1 for update', [userId]);
+    return await fn(holder);
+  } finally {
+    await holder.query('rollback');
+    await holder.end();
+  }
+}
