@@ -24,15 +24,14 @@ const money = (c) =>
 // --- identity --------------------------------------------------------------------------------
 
 async function activeUser(db, id) {
-  const { rows } = await db.query(
-    'select "u0".* from "users" as "u0" where "u0"."id" = $1 and "u0"."is_active" = true limit 1',
-    [id],
-  );
+  // UsersService.findActiveActor: one lean statement, only what the guard needs.
+  const { rows } = await db.query('select id, email, role from users where id = $1 and is_active', [id]);
   return rows[0];
 }
 
 async function userByEmail(db, email) {
-  const { rows } = await db.query('select "u0".* from "users" as "u0" where "u0"."email" = $1 limit 1', [
+  // UsersService.findByEmail: lower(email), the expression of the unique index.
+  const { rows } = await db.query('select "u0".* from "users" as "u0" where lower(email) = $1 limit 1', [
     email,
   ]);
   return rows[0];

@@ -30,8 +30,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof payload?.sub !== 'string' || !UUID.test(payload.sub)) return false;
     // jsonwebtoken checks exp only when present: a well-signed token without one would never expire.
     if (typeof payload.exp !== 'number') return false;
-    const user = await this.users.findActive(payload.sub);
-    if (!user) return false;
-    return { id: user.id, email: user.email, role: user.role };
+    return (await this.users.findActiveActor(payload.sub)) ?? false;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { FilterQuery } from '@mikro-orm/core';
+import { FilterQuery, raw } from '@mikro-orm/core';
+import type { Actor } from '../common/decorators';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { PasswordHasher } from './password-hasher';
@@ -50,8 +51,21 @@ export class UsersService {
     return this.em.findOne(User, { id, isActive: true, ...(roles ? { role: { $in: [...roles] } } : {}) });
   }
 
+  /**
+   * The actor behind a token: one lean statement, no entity hydrated (it runs on every
+   * authenticated request; docs/BENCHMARKS.md). Null when the user is missing or inactive.
+   */
+  async findActiveActor(id: string): Promise<Actor | null> {
+    const [row] = await this.em.execute<{ id: string; email: string; role: UserRole }[]>(
+      'select id, email, role from users where id = ? and is_active',
+      [id],
+    );
+    return row ? { id: row.id, email: row.email, role: row.role } : null;
+  }
+
+  /** Emails are stored lower-cased; `lower(email)` is what the unique index covers. */
   findByEmail(email: string): Promise<User | null> {
-    return this.em.findOne(User, { email: email.trim().toLowerCase() });
+    return this.em.findOne(User, { [raw('lower(email)')]: email.trim().toLowerCase() });
   }
 
   async list(query: ListUsersQueryDto): Promise<Page<User>> {
