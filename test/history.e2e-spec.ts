@@ -266,6 +266,25 @@ describe('history read API', () => {
         .expect(200);
       expect(newestFirst.body.data.map((e: Entry) => e.sequence)).toEqual([7, 6]);
       expect(newestFirst.body.meta).toEqual({ page: 1, pageSize: 2, total: 7, totalPages: 4 });
+
+      // The per-order list (lean SQL) answers exactly what the cross-order list (ORM) does.
+      for (const filter of [
+        '',
+        '&sort=-createdAt&page=2&pageSize=3',
+        '&action=shipped&action=created',
+        `&performedById=${support.user.id}`,
+        '&from=2000-01-01&to=2999-12-31',
+        '&page=9',
+      ]) {
+        const [perOrder, across] = await Promise.all([
+          http(app)
+            .get(`/api/v1/orders/${order.id}/history?${filter.slice(1)}`)
+            .set(admin.auth)
+            .expect(200),
+          http(app).get(`/api/v1/history?orderId=${order.id}${filter}`).set(admin.auth).expect(200),
+        ]);
+        expect(perOrder.body).toEqual(across.body);
+      }
     });
   });
 

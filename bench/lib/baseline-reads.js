@@ -16,16 +16,20 @@ const {
 
 async function orderHistoryPage(db, orderId, query) {
   const page = pageOf(query);
-  // findAndCount: the page and the count run concurrently, on two pooled connections.
+  // HistoryQueryService.listForOrder: the page and the count run concurrently, on two pooled
+  // connections; the count does not join users.
   const [{ rows }, { rows: count }] = await Promise.all([
     db.query(
-      `select "o0".*, "p1"."id" as "p1__id", "p1"."created_at" as "p1__created_at", "p1"."updated_at" as "p1__updated_at", "p1"."email" as "p1__email", "p1"."password_hash" as "p1__password_hash", "p1"."full_name" as "p1__full_name", "p1"."role" as "p1__role", "p1"."is_active" as "p1__is_active" from "order_history" as "o0" left join "users" as "p1" on "o0"."performed_by_id" = "p1"."id" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."sequence" asc ${limitOffset(page)}`,
-      [orderId],
+      `select h.id, h.order_id, h.sequence, h.action, h.old_status, h.new_status, h.description,
+              h.performed_by_id, u.full_name as performer_full_name, u.role as performer_role,
+              h.additional_data, h.ip_address, h.user_agent, h.created_at, h.hash, h.previous_hash
+         from order_history h left join users u on u.id = h.performed_by_id
+        where h.order_id = $1
+        order by h.created_at asc, h.sequence asc
+        limit $2 offset $3`,
+      [orderId, page.pageSize, page.offset],
     ),
-    db.query(
-      `select count(*) as "count" from "order_history" as "o0" left join "users" as "p1" on "o0"."performed_by_id" = "p1"."id" where "o0"."order_id" = $1`,
-      [orderId],
-    ),
+    db.query('select count(*)::int as total from order_history h where h.order_id = $1', [orderId]),
   ]);
   const data = rows.map((e) => ({
     id: e.id,
@@ -35,7 +39,9 @@ async function orderHistoryPage(db, orderId, query) {
     oldStatus: e.old_status ?? null,
     newStatus: e.new_status ?? null,
     description: e.description,
-    performedBy: e.p1__id ? { id: e.p1__id, fullName: e.p1__full_name, role: e.p1__role } : null,
+    performedBy: e.performed_by_id
+      ? { id: e.performed_by_id, fullName: e.performer_full_name, role: e.performer_role }
+      : null,
     additionalData: e.additional_data ?? null,
     ipAddress: e.ip_address ?? null,
     userAgent: e.user_agent ?? null,
@@ -43,7 +49,7 @@ async function orderHistoryPage(db, orderId, query) {
     hash: e.hash,
     previousHash: e.previous_hash ?? null,
   }));
-  return [200, { data, meta: meta(page, Number(count[0].count)) }];
+  return [200, { data, meta: meta(page, count[0].total) }];
 }
 
 // --- GET /orders/:id (OrderDetailsService.get) -------------------------------------------------

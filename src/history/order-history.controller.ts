@@ -8,7 +8,6 @@ import { STAFF_ROLES, UserRole } from '../identity/user-role.enum';
 import { HistoryQueryService } from './history-query.service';
 import { HistoryVerifyService } from './history-verify.service';
 import { HistoryExportService } from './history-export.service';
-import { toHistoryEntryResponse } from './history.mapper';
 import {
   HistoryEntryResponse,
   HistoryVerificationResponse,
@@ -34,12 +33,11 @@ export class OrderHistoryController {
   })
   @ApiPageResponse(HistoryEntryResponse)
   @ApiProblems(400, 404)
-  async list(
+  list(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: ListOrderHistoryQueryDto,
   ): Promise<Page<HistoryEntryResponse>> {
-    const page = await this.queries.listForOrder(orderId, query);
-    return { ...page, data: page.data.map(toHistoryEntryResponse) };
+    return this.queries.listForOrder(orderId, query);
   }
 
   @Get('verify')
