@@ -1,9 +1,8 @@
 import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { RequestContext } from '../src/common/request-context';
 import { UserRole } from '../src/identity/user-role.enum';
-import { Order } from '../src/orders/order.entity';
 import { OrderHistoryService } from '../src/history/order-history.service';
 import { OrderHistoryAction as A } from '../src/history/order-history-action.enum';
 import { HISTORY_CSV_COLUMNS } from '../src/history/history-export.service';
@@ -81,10 +80,7 @@ describe('history CSV export', () => {
     await app.close();
   });
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 10);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user);
 
   async function exportCsv(orderId: string, who: TestUser = admin) {
     const res = await http(app)

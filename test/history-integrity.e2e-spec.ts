@@ -3,7 +3,7 @@ import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common'
 import { EntityManager } from '@mikro-orm/postgresql';
 import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { createTestApp, createUser, freshEm, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder, createVariantWithStock } from './utils/factories';
 import { Roles } from '../src/common/decorators';
 import { ConflictError } from '../src/common/errors';
 import { ParseIdPipe } from '../src/common/parse-id.pipe';
@@ -98,10 +98,7 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
     await app.close();
   });
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 10);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user);
 
   function rows(orderId: string): Promise<Row[]> {
     return sql<Row>(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { RequestContext } from '../src/common/request-context';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -54,10 +54,7 @@ describe('history read API', () => {
     await app.close();
   });
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 10);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user);
 
   /** Records the entries in one unit of work, as `actor` (the system when none). */
   async function record(order: Order, specs: Spec[], actor?: TestUser): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 
@@ -46,10 +46,7 @@ describe('order notes (HTTP)', () => {
     return row.n;
   }
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 10);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user);
 
   beforeAll(async () => {
     app = await createTestApp();

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.job';
@@ -93,10 +93,7 @@ describe('customer notifications over a signed webhook', () => {
   const dispatch = (instance: TestApp, orders: Order[], batchSize = 50) =>
     instance.get(NotificationDispatcherJob).dispatch(batchSize, { orderIds: orders.map((o) => o.id) });
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 5);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user, 5);
 
   async function notify(order: Order, text: string): Promise<string> {
     const res = await http(app)

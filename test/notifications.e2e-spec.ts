@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.job';
@@ -35,10 +35,7 @@ describe('customer notifications (log channel)', () => {
   const dispatch = (...orders: Order[]) =>
     app.get(NotificationDispatcherJob).dispatch(50, { orderIds: orders.map((o) => o.id) });
 
-  async function newOrder(): Promise<Order> {
-    const { variant } = await createVariantWithStock(app, 5);
-    return (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order;
-  }
+  const newOrder = () => createOneItemOrder(app, customer.user, 5);
 
   async function addNote(order: Order, body: Record<string, unknown>): Promise<string> {
     const res = await http(app)

@@ -91,3 +91,9 @@ export async function createOrder(
     return { order, items };
   });
 }
+
+/** A pending order of `customer` for 1 unit of a new variant with `onHand` units at a new location. */
+export async function createOneItemOrder(app: TestApp, customer: User, onHand = 10): Promise<Order> {
+  const { variant } = await createVariantWithStock(app, onHand);
+  return (await createOrder(app, customer, [{ variant, quantity: 1 }])).order;
+}
