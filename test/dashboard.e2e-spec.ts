@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { notifyCustomer } from './utils/notes';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { FulfillmentStatus } from '../src/fulfillment/fulfillment-status.enum';
@@ -59,11 +60,7 @@ describe('dashboard summary (e2e)', () => {
         })
         .expect(201);
     }
-    await http(app)
-      .post(`/api/v1/orders/${order.id}/notes`)
-      .set(support.auth)
-      .send({ note: 'Your order is delayed', isInternal: false, notifyCustomer: true })
-      .expect(201);
+    await notifyCustomer(app, support, order.id, 'Your order is delayed');
     // Not due for a day: dispatchers that other test files run leave it pending.
     await sql(
       app,

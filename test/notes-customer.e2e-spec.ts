@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock } from './utils/factories';
+import { NoteBody, postNote } from './utils/notes';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { NotFoundError } from '../src/common/errors';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -26,14 +27,7 @@ describe('order notes for customers (NotesService.customerVisible)', () => {
       .get(UnitOfWork)
       .read('test-customer-notes', () => app.get(NotesService).customerVisible(orderId, customerId, page));
 
-  async function addNote(order: Order, body: Record<string, unknown>): Promise<string> {
-    const res = await http(app)
-      .post(`/api/v1/orders/${order.id}/notes`)
-      .set(support.auth)
-      .send(body)
-      .expect(201);
-    return res.body.id;
-  }
+  const addNote = (order: Order, body: NoteBody) => postNote(app, support, order.id, body);
 
   beforeAll(async () => {
     app = await createTestApp();

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOneItemOrder } from './utils/factories';
+import { notifyCustomer } from './utils/notes';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.job';
@@ -47,14 +48,8 @@ describe('customer notifications when the webhook receiver is down', () => {
     sql(app, 'update customer_notifications set next_attempt_at = now() where order_id = ?', [order.id]);
 
   async function notifyingOrder(text: string): Promise<{ order: Order; noteId: string }> {
-    const { variant } = await createVariantWithStock(app, 5);
-    const { order } = await createOrder(app, customer.user, [{ variant, quantity: 1 }]);
-    const res = await http(app)
-      .post(`/api/v1/orders/${order.id}/notes`)
-      .set(support.auth)
-      .send({ note: text, isInternal: false, notifyCustomer: true })
-      .expect(201);
-    return { order, noteId: res.body.id };
+    const order = await createOneItemOrder(app, customer.user, 5);
+    return { order, noteId: await notifyCustomer(app, support, order.id, text) };
   }
 
   beforeAll(async () => {

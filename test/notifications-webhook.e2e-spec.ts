@@ -3,6 +3,7 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOneItemOrder } from './utils/factories';
+import { notifyCustomer } from './utils/notes';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.job';
@@ -95,14 +96,7 @@ describe('customer notifications over a signed webhook', () => {
 
   const newOrder = () => createOneItemOrder(app, customer.user, 5);
 
-  async function notify(order: Order, text: string): Promise<string> {
-    const res = await http(app)
-      .post(`/api/v1/orders/${order.id}/notes`)
-      .set(support.auth)
-      .send({ note: text, isInternal: false, notifyCustomer: true })
-      .expect(201);
-    return res.body.id;
-  }
+  const notify = (order: Order, text: string) => notifyCustomer(app, support, order.id, text);
 
   beforeAll(async () => {
     const url = await receiver.start();

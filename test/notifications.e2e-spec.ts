@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOneItemOrder } from './utils/factories';
+import { NoteBody, postNote } from './utils/notes';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
 import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.job';
@@ -37,14 +38,7 @@ describe('customer notifications (log channel)', () => {
 
   const newOrder = () => createOneItemOrder(app, customer.user, 5);
 
-  async function addNote(order: Order, body: Record<string, unknown>): Promise<string> {
-    const res = await http(app)
-      .post(`/api/v1/orders/${order.id}/notes`)
-      .set(support.auth)
-      .send(body)
-      .expect(201);
-    return res.body.id;
-  }
+  const addNote = (order: Order, body: NoteBody) => postNote(app, support, order.id, body);
 
   beforeAll(async () => {
     app = await createTestApp();
