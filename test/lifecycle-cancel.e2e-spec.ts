@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock } from './utils/factories';
+import { createLocation, createVariantWithStock, OrderLine } from './utils/factories';
+import { placeOrder as placeOrderViaApi } from './utils/orders';
 import { UserRole } from '../src/identity/user-role.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
-
-const ADDRESS = {
-  name: 'Jane Doe',
-  line1: '1 Main Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
 
 describe('cancelling an order (e2e)', () => {
   let app: TestApp;
@@ -49,15 +42,7 @@ describe('cancelling an order (e2e)', () => {
     );
   }
 
-  async function placeOrder(lines: { variant: ProductVariant; quantity: number }[]) {
-    const res = await post('/orders', support, {
-      customerId: customer.user.id,
-      currency: 'EUR',
-      items: lines.map((l) => ({ variantId: l.variant.id, quantity: l.quantity, unitPrice: '3.00' })),
-      shippingAddress: ADDRESS,
-    }).expect(201);
-    return res.body as { id: string; items: { id: string }[] };
-  }
+  const placeOrder = (lines: OrderLine[]) => placeOrderViaApi(app, support, customer.user, lines, '3.00');
 
   it('releases every reservation and cancels every open fulfillment, in one transaction with its history', async () => {
     // X is split: 3 at A + 2 at B; Y at A.

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock } from './utils/factories';
+import { createLocation, createVariantWithStock, OrderLine } from './utils/factories';
+import { placeOrder as placeOrderViaApi } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
-
-const ADDRESS = {
-  name: 'Jane Doe',
-  line1: '1 Main Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
 
 describe('confirming an order (e2e)', () => {
   let app: TestApp;
@@ -41,15 +34,7 @@ describe('confirming an order (e2e)', () => {
     );
   }
 
-  async function placeOrder(lines: { variant: ProductVariant; quantity: number }[]) {
-    const res = await post('/orders', support, {
-      customerId: customer.user.id,
-      currency: 'EUR',
-      items: lines.map((l) => ({ variantId: l.variant.id, quantity: l.quantity, unitPrice: '1.00' })),
-      shippingAddress: ADDRESS,
-    }).expect(201);
-    return res.body as { id: string; items: { id: string }[] };
-  }
+  const placeOrder = (lines: OrderLine[]) => placeOrderViaApi(app, support, customer.user, lines, '1.00');
 
   const reservationsOf = (orderId: string) =>
     sql<{ order_item_id: string; stock_location_id: string; quantity_reserved: number }>(

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createVariantWithStock } from './utils/factories';
+import { placeOrder } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
-
-const ADDRESS = {
-  name: 'Jane Doe',
-  line1: '1 Main Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
 
 describe('delivery and returns (e2e)', () => {
   let app: TestApp;
@@ -50,17 +43,11 @@ describe('delivery and returns (e2e)', () => {
 
   /** An order of 3 × X and 2 × Y, shipped in full; delivered unless told otherwise. */
   async function shippedOrder(deliver = true) {
-    const created = await post('/orders', support, {
-      customerId: customer.user.id,
-      currency: 'EUR',
-      items: [
-        { variantId: x.id, quantity: 3, unitPrice: '4.00' },
-        { variantId: y.id, quantity: 2, unitPrice: '1.00' },
-      ],
-      shippingAddress: ADDRESS,
-    }).expect(201);
-    const order = created.body;
-    const [ix, iy] = order.items.map((i: { id: string }) => i.id);
+    const order = await placeOrder(app, support, customer.user, [
+      { variant: x, quantity: 3, unitPrice: '4.00' },
+      { variant: y, quantity: 2, unitPrice: '1.00' },
+    ]);
+    const [ix, iy] = order.items.map((i) => i.id);
     await post(`/orders/${order.id}/confirm`, support).expect(200);
     const f = await post(`/orders/${order.id}/fulfillments`, warehouse, {
       warehouseLocation: home.code,
@@ -70,7 +57,7 @@ describe('delivery and returns (e2e)', () => {
       await post(`/fulfillments/${f.body.id}/status`, warehouse, { status }).expect(200);
     }
     if (deliver) await post(`/orders/${order.id}/deliver`, warehouse).expect(200);
-    return { id: order.id as string, ix: ix as string, iy: iy as string };
+    return { id: order.id, ix, iy };
   }
 
   it('delivers only a shipped order, for admin, support and warehouse', async () => {

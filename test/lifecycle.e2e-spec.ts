@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createVariantWithStock } from './utils/factories';
+import { SHIPPING_ADDRESS } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
-
-const ADDRESS = {
-  name: 'Jane Doe',
-  line1: '1 Main Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
 
 type Entry = [action: string, oldStatus: string | null, newStatus: string | null];
 
@@ -87,7 +80,7 @@ describe('order lifecycle (e2e)', () => {
         { variantId: x.id, quantity: 4, unitPrice: '12.50' },
         { variantId: y.id, quantity: 2, unitPrice: '7.25' },
       ],
-      shippingAddress: ADDRESS,
+      shippingAddress: SHIPPING_ADDRESS,
     }).expect(201);
     const order = created.body;
     expect(order).toMatchObject({ status: 'pending', totalAmount: '64.50', amountPaid: '0.00' });

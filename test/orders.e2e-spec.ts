@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { SHIPPING_ADDRESS } from './utils/orders';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
-
-const ADDRESS = {
-  name: 'Jane Doe',
-  line1: '1 Main Street',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
 
 describe('orders CRUD (e2e)', () => {
   let app: TestApp;
@@ -56,7 +49,7 @@ describe('orders CRUD (e2e)', () => {
           { variantId: v2.id, quantity: 1, unitPrice: 19.99 },
           { variantId: v3.id, quantity: 7, unitPrice: '0.7' },
         ],
-        shippingAddress: { ...ADDRESS, line2: 'Flat 2', phone: '+49 30 1234567' },
+        shippingAddress: { ...SHIPPING_ADDRESS, line2: 'Flat 2', phone: '+49 30 1234567' },
       }).expect(201);
 
       expect(res.body).toEqual({
@@ -69,7 +62,7 @@ describe('orders CRUD (e2e)', () => {
         totalAmount: '25.19',
         amountPaid: '0.00',
         amountRefunded: '0.00',
-        shippingAddress: { ...ADDRESS, line2: 'Flat 2', phone: '+49 30 1234567' },
+        shippingAddress: { ...SHIPPING_ADDRESS, line2: 'Flat 2', phone: '+49 30 1234567' },
         items: [
           {
             id: expect.any(String),
@@ -105,7 +98,7 @@ describe('orders CRUD (e2e)', () => {
             customerId: customer.user.id,
             currency: 'USD',
             items: [{ variantId: v1.id, quantity: 1, unitPrice: '1.00' }],
-            shippingAddress: ADDRESS,
+            shippingAddress: SHIPPING_ADDRESS,
           }),
         ),
       );
@@ -126,7 +119,7 @@ describe('orders CRUD (e2e)', () => {
           { variantId: v1.id, quantity: 0, unitPrice: '1.999' },
           { variantId: v2.id, quantity: 1.5, unitPrice: -1 },
         ],
-        shippingAddress: { ...ADDRESS, country: 'Germany', city: '' },
+        shippingAddress: { ...SHIPPING_ADDRESS, country: 'Germany', city: '' },
         extra: true,
       }).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -148,13 +141,13 @@ describe('orders CRUD (e2e)', () => {
         customerId: customer.user.id,
         currency: 'EUR',
         items: [],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(400);
       await place({
         customerId: customer.user.id,
         currency: 'XYZ',
         items: [{ variantId: v1.id, quantity: 1, unitPrice: '1' }],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(400);
       const after = await sql<{ n: number }>(
         app,
@@ -170,7 +163,7 @@ describe('orders CRUD (e2e)', () => {
         customerId: support.user.id,
         currency: 'EUR',
         items: [line],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(400);
       expect(staff.body.errors).toEqual([
         { field: 'customerId', message: 'must be the id of an active user with role customer' },
@@ -185,14 +178,14 @@ describe('orders CRUD (e2e)', () => {
         customerId: inactive.user.id,
         currency: 'EUR',
         items: [line],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(400);
 
       const unknown = await place({
         customerId: customer.user.id,
         currency: 'EUR',
         items: [line, { variantId: randomUUID(), quantity: 1, unitPrice: '1.00' }, line],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(400);
       expect(unknown.body.errors).toEqual([
         { field: 'items.1.variantId', message: 'no such product variant' },
@@ -206,7 +199,7 @@ describe('orders CRUD (e2e)', () => {
         customerId: customer.user.id,
         currency: 'EUR',
         items: [{ variantId: v2.id, quantity: 2, unitPrice: '5.00' }],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       };
       const first = await place(body).set('Idempotency-Key', key).expect(201);
       const again = await place(body).set('Idempotency-Key', key).expect(201);
@@ -222,7 +215,7 @@ describe('orders CRUD (e2e)', () => {
         customerId: customer.user.id,
         currency: 'EUR',
         items: [{ variantId: v1.id, quantity: 1, unitPrice: '1.00' }],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       };
       await place(body, admin).expect(201);
       await place(body, warehouse).expect(403);
@@ -339,7 +332,7 @@ describe('orders CRUD (e2e)', () => {
           { variantId: v1.id, quantity: 2, unitPrice: '10.00' },
           { variantId: v2.id, quantity: 1, unitPrice: '5.50' },
         ],
-        shippingAddress: ADDRESS,
+        shippingAddress: SHIPPING_ADDRESS,
       }).expect(201);
       return res.body;
     }
@@ -376,11 +369,11 @@ describe('orders CRUD (e2e)', () => {
             { variantId: v1.id, quantity: 5, unitPrice: '9.00' },
             { variantId: v3.id, quantity: 1, unitPrice: '0.99' },
           ],
-          shippingAddress: { ...ADDRESS, city: 'Hamburg', postalCode: '20095' },
+          shippingAddress: { ...SHIPPING_ADDRESS, city: 'Hamburg', postalCode: '20095' },
         })
         .expect(200);
       expect(res.body.totalAmount).toBe('45.99');
-      expect(res.body.shippingAddress).toEqual({ ...ADDRESS, city: 'Hamburg', postalCode: '20095' });
+      expect(res.body.shippingAddress).toEqual({ ...SHIPPING_ADDRESS, city: 'Hamburg', postalCode: '20095' });
       expect(
         res.body.items.map((i: { id: string; variantId: string; quantity: number }) => [
           i.variantId,
@@ -415,7 +408,7 @@ describe('orders CRUD (e2e)', () => {
               { variantId: v2.id, sku: v2.sku, quantity: 1, unitPrice: '5.50' },
             ],
             totalAmount: '25.50',
-            shippingAddress: ADDRESS,
+            shippingAddress: SHIPPING_ADDRESS,
           },
           after: {
             items: [
@@ -423,7 +416,7 @@ describe('orders CRUD (e2e)', () => {
               { variantId: v3.id, sku: v3.sku, quantity: 1, unitPrice: '0.99' },
             ],
             totalAmount: '45.99',
-            shippingAddress: { ...ADDRESS, city: 'Hamburg', postalCode: '20095' },
+            shippingAddress: { ...SHIPPING_ADDRESS, city: 'Hamburg', postalCode: '20095' },
           },
         },
       });
@@ -432,7 +425,7 @@ describe('orders CRUD (e2e)', () => {
       await http(app)
         .patch(`/api/v1/orders/${order.id}`)
         .set(admin.auth)
-        .send({ shippingAddress: { ...ADDRESS, city: 'Hamburg', postalCode: '20095' } })
+        .send({ shippingAddress: { ...SHIPPING_ADDRESS, city: 'Hamburg', postalCode: '20095' } })
         .expect(200);
       expect((await history(order.id)).map((e) => e.action)).toEqual(['created', 'edited']);
     });
@@ -466,7 +459,7 @@ describe('orders CRUD (e2e)', () => {
       await http(app)
         .patch(`/api/v1/orders/${order.id}`)
         .set(support.auth)
-        .send({ shippingAddress: { ...ADDRESS, name: 'John Doe' } })
+        .send({ shippingAddress: { ...SHIPPING_ADDRESS, name: 'John Doe' } })
         .expect(200);
     });
 
@@ -481,7 +474,7 @@ describe('orders CRUD (e2e)', () => {
       const res = await http(app)
         .patch(`/api/v1/orders/${order.id}`)
         .set(support.auth)
-        .send({ shippingAddress: ADDRESS })
+        .send({ shippingAddress: SHIPPING_ADDRESS })
         .expect(409);
       expect(res.body).toMatchObject({
         code: 'INVALID_TRANSITION',
@@ -504,12 +497,12 @@ describe('orders CRUD (e2e)', () => {
       await http(app)
         .patch(`/api/v1/orders/${pending.id}`)
         .set(warehouse.auth)
-        .send({ shippingAddress: ADDRESS })
+        .send({ shippingAddress: SHIPPING_ADDRESS })
         .expect(403);
       await http(app)
         .patch(`/api/v1/orders/${randomUUID()}`)
         .set(support.auth)
-        .send({ shippingAddress: ADDRESS })
+        .send({ shippingAddress: SHIPPING_ADDRESS })
         .expect(404);
       expect((await history(pending.id)).map((e) => e.action)).toEqual(['created']);
     });
@@ -521,7 +514,7 @@ describe('orders CRUD (e2e)', () => {
       customerId: customer.user.id,
       currency: 'EUR',
       items: [{ variantId: variant.id, quantity: 1, unitPrice: '1.00' }],
-      shippingAddress: ADDRESS,
+      shippingAddress: SHIPPING_ADDRESS,
     }).expect(201);
     await sql(app, 'update product_variants set name = ? where id = ?', [uniqueCode('RENAMED'), variant.id]);
     const after = await http(app).get(`/api/v1/orders/${res.body.id}`).set(support.auth).expect(200);
