@@ -9,6 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Caps V8's old space: without it V8 sizes the heap from the host's memory and lets it grow to
+# ~200 MB before collecting (live heap ~60 MB); RSS under load 416 -> ~200 MB (docs/BENCHMARKS.md).
+ENV NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

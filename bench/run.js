@@ -25,6 +25,8 @@ const ROOT = db.ROOT;
 const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
 const BASELINE_PORT = Number(process.env.BENCH_BASELINE_PORT ?? 3902);
 const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10); // the app's DB_POOL_MAX default
+// What production sets in NODE_OPTIONS (Dockerfile, docker-compose.yml; docs/operations.md).
+const PRODUCTION_NODE_ARGS = ['--max-old-space-size=256'];
 
 function parseArgs(argv) {
   const args = { duration: 10, warmup: 2, coldStarts: 3, only: null, skipBuild: false, keepDb: false };
@@ -177,8 +179,13 @@ async function main() {
   const coldStartRuns = [];
   const coldStartCpu = [];
   let oms;
-  // BENCH_OMS_NODE_ARGS: extra node flags for OMS, e.g. "--max-old-space-size=128" (see docs/BENCHMARKS.md).
-  const omsNodeArgs = (process.env.BENCH_OMS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // OMS runs with the V8 flags production gives it (NODE_OPTIONS in the Dockerfile and compose),
+  // then BENCH_OMS_NODE_ARGS: extra node flags, e.g. "--max-old-space-size=128" (the last one wins;
+  // see docs/BENCHMARKS.md).
+  const omsNodeArgs = [
+    ...PRODUCTION_NODE_ARGS,
+    ...(process.env.BENCH_OMS_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const startOms = (nodeArgs = []) =>
     startProcess({
       name: 'OMS',
