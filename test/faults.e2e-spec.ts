@@ -3,9 +3,15 @@ import type { Client } from 'pg';
 import { createUser, http, TestApp, TestUser } from './utils/app';
 import { UserRole } from '../src/identity/user-role.enum';
 import { createOrder, createVariantWithStock } from './utils/factories';
-import { startProxiedApp, stopProxiedApp, whileUserRowLocked } from './utils/proxied-app';
+import {
+  startProxiedApp,
+  stopProxiedApp,
+  whileHolding,
+  whileOrderHistoryLocked,
+  whileUserRowLocked,
+} from './utils/proxied-app';
 import type { TcpProxy } from './system/support/tcp-proxy';
-import { openSession, terminateBackends, waitForBlockedBackend } from './system/support/pg';
+import { terminateBackends, waitForBlockedBackend } from './system/support/pg';
 import { expectCleanProblem } from './system/support/problems';
 
 /**
@@ -16,7 +22,6 @@ import { expectCleanProblem } from './system/support/problems';
  */
 describe('faults: the database fails under a running app', () => {
   const appName = `oms-faults-${randomUUID().slice(0, 8)}`;
-  const databaseUrl = process.env.TEST_DATABASE_URL!;
   let proxy: TcpProxy;
   let app: TestApp;
   let admin: TestUser;
@@ -77,14 +82,8 @@ describe('faults: the database fails under a running app', () => {
       stockLocationId: location.id,
       quantity: 3,
     };
-    const holder = await openSession(databaseUrl);
-    try {
-      // Every write to an order ends with its history entry, under the order's history lock. The
-      // test holds that lock: the request stops there, its guarded stock UPDATE already done.
-      await holder.query('begin');
-      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `order_history:${order.id}`,
-      ]);
+    // The test holds the order's history lock: the request stops there, its guarded stock UPDATE done.
+    await whileOrderHistoryLocked(order.id, async (holder) => {
       const pending = http(app)
         .post('/api/v1/reservations')
         .set(warehouse.auth)
@@ -97,10 +96,7 @@ describe('faults: the database fails under a running app', () => {
       ).rejects.toMatchObject({ code: '55P03' });
       await terminateBackends(session, appName);
       expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     const { rows } = await session.query(
       `select s.quantity_reserved,
               (select count(*)::int from inventory_reservations r where r.order_id = $2) as reservations,
@@ -127,12 +123,7 @@ describe('faults: the database fails under a running app', () => {
       { variant: first.variant, quantity: 2 },
       { variant: second.variant, quantity: 4 },
     ]);
-    const holder = await openSession(databaseUrl);
-    try {
-      await holder.query('begin');
-      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `order_history:${order.id}`,
-      ]);
+    await whileOrderHistoryLocked(order.id, async (holder) => {
       const pending = http(app)
         .post(`/api/v1/orders/${order.id}/confirm`)
         .set(support.auth)
@@ -146,10 +137,7 @@ describe('faults: the database fails under a running app', () => {
       }
       await terminateBackends(session, appName);
       expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     const { rows } = await session.query(
       `select o.status,
               (select array_agg(quantity_reserved order by quantity_reserved) from stock_levels where id = any($2)) as reserved,
@@ -169,15 +157,10 @@ describe('faults: the database fails under a running app', () => {
     const email = `fault-${randomUUID()}@test.local`;
     const key = `fault-${randomUUID()}`;
     const body = { email, password: 'fault-password-123', fullName: 'Fault Create', role: 'support' };
-    const holder = await openSession(databaseUrl);
-    try {
-      // The test inserts the same email first and keeps its transaction open: the app's INSERT waits
-      // on the unique index until the test's transaction ends.
-      await holder.query('begin');
-      await holder.query(
-        `insert into users (id, email, password_hash, full_name, role) values ($1, $2, 'x', 'Holder', 'support')`,
-        [randomUUID(), email],
-      );
+    // The test inserts the same email first and keeps its transaction open: the app's INSERT waits
+    // on the unique index until the test's transaction ends.
+    const insert = `insert into users (id, email, password_hash, full_name, role) values ($1, $2, 'x', 'Holder', 'support')`;
+    await whileHolding(insert, [randomUUID(), email], async (holder) => {
       const pending = http(app)
         .post('/api/v1/users')
         .set(admin.auth)
@@ -187,10 +170,7 @@ describe('faults: the database fails under a running app', () => {
       await waitForBlockedBackend(holder, { applicationName: appName });
       await terminateBackends(session, appName);
       expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
+    });
     const count = async () =>
       (await session.query('select count(*)::int as n from users where lower(email) = lower($1)', [email]))
         .rows[0].n;

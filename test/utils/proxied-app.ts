@@ -46,17 +46,39 @@ export async function stopProxiedApp(parts: Partial<ProxiedApp>): Promise<void> 
 }
 
 /**
- * Runs `fn` while another session (direct, not through the proxy) holds user `userId`'s row lock
- * in an open transaction (select … for update); that transaction is rolled back after.
+ * Runs `fn` while another session (direct, not through the proxy, the `holder`) has run `lockSql`
+ * in a transaction it keeps open, so that it holds what that statement locked; the transaction is
+ * rolled back after.
  */
-export async function whileUserRowLocked<T>(userId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+export async function whileHolding<T>(
+  lockSql: string,
+  params: unknown[],
+  fn: (holder: Client) => Promise<T>,
+): Promise<T> {
   const holder = await openSession(process.env.TEST_DATABASE_URL!);
   try {
     await holder.query('begin');
-    await holder.query('select id from users where id = $1 for update', [userId]);
+    await holder.query(lockSql, params);
     return await fn(holder);
   } finally {
     await holder.query('rollback');
     await holder.end();
   }
+}
+
+/** whileHolding user `userId`'s row lock (select … for update). */
+export function whileUserRowLocked<T>(userId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+  return whileHolding('select id from users where id = $1 for update', [userId], fn);
+}
+
+/**
+ * whileHolding order `orderId`'s history lock: every write to an order ends with its history entry,
+ * under that lock, so a request that writes the order stops there with its other changes done.
+ */
+export function whileOrderHistoryLocked<T>(orderId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+  return whileHolding(
+    'select pg_advisory_xact_lock(hashtextextended($1, 0))',
+    [`order_history:${orderId}`],
+    fn,
+  );
 }
