@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { FulfillmentStatus } from '../../fulfillment/fulfillment-status.enum';
 import { OrderResponse } from '../../orders/dto/order.dto';
 
@@ -32,11 +32,22 @@ export class ShipmentResponse {
 }
 
 /**
- * A customer's own order, without internal data: the staff view's fields in the same order, less
- * `customerId` (the customer is the caller). Only what toCustomerOrderResponse (order-views.ts) maps
- * is sent; a new required field of OrderResponse stops it compiling until it is mapped or omitted here.
+ * A customer's own order: the staff view's fields the customer may see (an allowlist: a field added
+ * to OrderResponse is not shown here unless it is added to the list), in the same order.
  */
-export class CustomerOrderResponse extends OmitType(OrderResponse, ['customerId'] as const) {}
+export class CustomerOrderResponse extends PickType(OrderResponse, [
+  'id',
+  'orderNumber',
+  'status',
+  'currency',
+  'totalAmount',
+  'amountPaid',
+  'amountRefunded',
+  'shippingAddress',
+  'items',
+  'createdAt',
+  'updatedAt',
+] as const) {}
 
 export class CustomerOrderDetailResponse extends CustomerOrderResponse {
   @ApiProperty({ type: [ShipmentResponse], description: 'Fulfillments of the order that are not cancelled' })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -247,7 +247,11 @@ export class OrderItemResponse {
   quantityReturned: number;
 }
 
-export class OrderResponse {
+/**
+ * Every field an order view may have, in the order the views show them; each view below picks its
+ * own (the same decorators serve all, and the documented field order stays that of this list).
+ */
+class OrderFields {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
@@ -256,6 +260,9 @@ export class OrderResponse {
 
   @ApiProperty({ format: 'uuid' })
   customerId: string;
+
+  @ApiProperty({ example: 'jane.doe@example.com' })
+  customerEmail: string;
 
   @ApiProperty({ enum: OrderStatus, enumName: 'OrderStatus' })
   status: OrderStatus;
@@ -285,38 +292,8 @@ export class OrderResponse {
   updatedAt: string;
 }
 
-/** A list row: the order without its items. */
-export class OrderSummaryResponse {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
+/** An order as staff see it, with its items. */
+export class OrderResponse extends OmitType(OrderFields, ['customerEmail'] as const) {}
 
-  @ApiProperty({ example: 'ORD-2026-000042' })
-  orderNumber: string;
-
-  @ApiProperty({ format: 'uuid' })
-  customerId: string;
-
-  @ApiProperty({ example: 'jane.doe@example.com' })
-  customerEmail: string;
-
-  @ApiProperty({ enum: OrderStatus, enumName: 'OrderStatus' })
-  status: OrderStatus;
-
-  @ApiProperty({ example: 'EUR' })
-  currency: string;
-
-  @ApiProperty({ example: '39.98' })
-  totalAmount: string;
-
-  @ApiProperty({ example: '39.98' })
-  amountPaid: string;
-
-  @ApiProperty({ example: '0.00' })
-  amountRefunded: string;
-
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
-
-  @ApiProperty({ format: 'date-time' })
-  updatedAt: string;
-}
+/** A list row: the order without its items and address, with the customer's email. */
+export class OrderSummaryResponse extends OmitType(OrderFields, ['shippingAddress', 'items'] as const) {}
