@@ -81,13 +81,11 @@ async function orderDetail(db, id) {
     'select "i0".* from "inventory_reservations" as "i0" where "i0"."order_id" = $1 order by "i0"."reserved_at" asc, "i0"."id" asc',
     [id],
   );
-  const [{ rows: fulfillments }] = await Promise.all([
-    db.query(
-      'select "o0".* from "order_fulfillments" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc limit 100',
-      [id],
-    ),
-    db.query('select count(*) as "count" from "order_fulfillments" as "o0" where "o0"."order_id" = $1', [id]),
-  ]);
+  // OrderDetailsService.fulfillmentsOf: up to 100, no count.
+  const { rows: fulfillments } = await db.query(
+    'select "o0".* from "order_fulfillments" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc limit 100',
+    [id],
+  );
   const { rows: shippedRows } = await db.query(
     `select e.key as order_item_id, sum(e.value::int) as quantity
          from order_fulfillments f cross join lateral jsonb_each_text(f.items) e

@@ -76,6 +76,18 @@ export class FulfillmentQueryService {
   }
 
   /**
+   * Up to `limit` fulfillments of an order the caller already has, oldest first: one statement, no
+   * count and no order lookup (the order detail reads them on every request; docs/BENCHMARKS.md).
+   */
+  ofOrder(orderId: string, limit: number): Promise<OrderFulfillment[]> {
+    return this.em.find(
+      OrderFulfillment,
+      { order: orderId },
+      { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit },
+    );
+  }
+
+  /**
    * A warehouse worker's queue: open work (not yet shipped or cancelled) first, oldest first, then
    * everything else, newest first.
    */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { PageQueryDto } from '../common/pagination';
 import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { ReservationsService } from '../reservations/reservations.service';
@@ -33,8 +32,7 @@ export class OrderDetailsService {
   }
 
   /** The order's fulfillments, oldest first (an order has at most one per item unit; 100 is plenty). */
-  async fulfillmentsOf(orderId: string): Promise<OrderFulfillment[]> {
-    const page = await this.fulfillmentQueries.byOrder(orderId, { page: 1, pageSize: 100 } as PageQueryDto);
-    return page.data;
+  fulfillmentsOf(orderId: string): Promise<OrderFulfillment[]> {
+    return this.fulfillmentQueries.ofOrder(orderId, 100);
   }
 }
