@@ -158,7 +158,8 @@ async function createReservation(db, actor, body, req) {
 
 const STAMPS = {
   picking: { first: ['picking_started_at'], latest: [] },
-  packing: { first: ['packing_started_at'], latest: ['picking_completed_at'] },
+  // As OMS's STAMPS_ON_ENTRY (fulfillment-state-machine.ts): packing re-stamps both.
+  packing: { first: [], latest: ['picking_completed_at', 'packing_started_at'] },
 };
 
 async function changeFulfillmentStatus(db, actor, id, body, req) {
