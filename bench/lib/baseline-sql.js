@@ -3,11 +3,13 @@
 // passed as $n parameters where MikroORM inlines them as literals), captured with
 // `npm run bench -- --trace-sql`, which re-checks it on every run of that mode. Responses have
 // the same shape as OMS's response mappers produce.
-// The routes live in baseline-common.js (auth, history entry, shared mapping), baseline-writes.js
-// and baseline-reads.js.
+// One file per route: baseline-common.js (auth, history entry, shared mapping),
+// baseline-reservations.js, baseline-fulfillment.js, baseline-history.js, baseline-order-detail.js.
 
 module.exports = {
   ...require('./baseline-common'),
-  ...require('./baseline-writes'),
-  ...require('./baseline-reads'),
+  ...require('./baseline-reservations'),
+  ...require('./baseline-fulfillment'),
+  ...require('./baseline-history'),
+  ...require('./baseline-order-detail'),
 };
