@@ -114,6 +114,13 @@ export class EnvironmentVariables {
   @Min(1)
   IDEMPOTENCY_TTL_HOURS: number = 24;
 
+  /** argon2 hashes/verifications running at once; unset: the number of cores. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  PASSWORD_HASH_CONCURRENCY?: number;
+
   @Transform(toInt)
   @IsOptional()
   @IsInt()

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { defineConfig } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import { ENTITIES } from './entities';
 
 export interface OrmConfigOptions {
@@ -21,7 +20,8 @@ export function createOrmConfig(options: OrmConfigOptions = {}) {
   return defineConfig({
     clientUrl: options.databaseUrl ?? process.env.DATABASE_URL,
     entities: ENTITIES,
-    extensions: [Migrator],
+    // No `extensions: [Migrator]`: MikroORM loads @mikro-orm/migrations when the migrator is first
+    // used (migrate.ts, the CLI), so a start with nothing to apply does not load it.
     forceUtcTimezone: true,
     // No file cache of entity metadata: discovery is fast, and a cache written by one process
     // (the Jest global setup) breaks in another realm.
