@@ -18,7 +18,7 @@ import {
   ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from './errors';
@@ -71,7 +71,10 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
   const redisUrl = config.get('REDIS_URL');
   let storage: ThrottlerStorage | undefined;
   if (redisUrl) {
-    const redisStorage = new ThrottlerStorageRedisService(redisUrl, {
+    // Loaded only when configured: it brings ioredis, which an instance without Redis never needs.
+    const { ThrottlerStorageRedisService: RedisStorage } =
+      require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
+    const redisStorage: ThrottlerStorageRedisService = new RedisStorage(redisUrl, {
       // Fail a counter update within a reconnect attempt instead of queueing requests behind a
       // Redis that is down (ioredis would otherwise retry each command 20 times).
       maxRetriesPerRequest: 1,
@@ -118,7 +121,9 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
    * its connection is closed here (else it keeps reconnecting after the app is closed).
    */
   onApplicationShutdown(): void {
-    if (this.storageService instanceof ThrottlerStorageRedisService) this.storageService.onModuleDestroy();
+    // The Redis storage holds a connection; the in-memory one has nothing to close.
+    const storage = this.storageService as Partial<ThrottlerStorageRedisService>;
+    if (typeof storage.onModuleDestroy === 'function') storage.onModuleDestroy();
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
