@@ -2,8 +2,6 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
 import { AppConfig } from './config/app-config';
 import { PlatformModule } from './common/platform.module';
 import { AuthGuard } from './common/auth.guard';
@@ -12,7 +10,7 @@ import { createThrottlerOptions, OmsThrottlerGuard } from './common/throttling';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { UnitOfWorkInterceptor } from './common/unit-of-work.interceptor';
-import { AppLogger, createLoggerParams, LOG_DESTINATION } from './common/logging';
+import { LoggingModule } from './common/logging';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -28,12 +26,7 @@ import { OrderManagementModule } from './order-management/order-management.modul
 @Module({
   imports: [
     PlatformModule,
-    LoggerModule.forRootAsync({
-      inject: [AppConfig, { token: LOG_DESTINATION, optional: true }],
-      useFactory: (config: AppConfig, destination?: DestinationStream) =>
-        createLoggerParams(config, destination),
-      providers: [AppLogger],
-    }),
+    LoggingModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => createThrottlerOptions(config),

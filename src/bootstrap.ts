@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { EnvironmentVariables } from './config/env.validation';
 import { RequestContext } from './common/request-context';
-import { AppLogger } from './common/logging';
+import { AppLogger, PINO, registerRequestLogging } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { guardRequestInput } from './common/input-guard';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -107,6 +107,7 @@ export async function createApp(
   // 415. Errors Fastify raises itself (413, 415, malformed JSON) and unknown routes need no
   // handler of ours: Nest installs its exception layer as Fastify's error and not-found handler,
   // and it runs the global ProblemFilter.
+  registerRequestLogging(fastify, app.get(PINO));
   fastify.removeContentTypeParser('text/plain');
   guardRequestInput(fastify);
   registerSecurityHeaders(fastify);
