@@ -7,9 +7,15 @@ const {
   TRANSITIONS,
   toFulfillmentResponse,
   pageOf,
-  limitOffset,
   meta,
 } = require('./baseline-common');
+
+// FULFILLMENT_COLUMNS of src/fulfillment/fulfillment-response.ts.
+const FULFILLMENT_COLUMNS =
+  'id, order_id, fulfillment_number, status, warehouse_location, items, assigned_to_id, assigned_at, ' +
+  'box_size, weight, packing_materials, picking_notes, packing_notes, picking_started_at, ' +
+  'picking_completed_at, packing_started_at, packing_completed_at, shipped_at, fulfilled_at, ' +
+  'cancelled_at, version, created_at, updated_at';
 
 // --- POST /fulfillments/:id/status (FulfillmentStatusService.changeStatus) --------------------
 
@@ -22,15 +28,21 @@ const STAMPS = {
 async function changeFulfillmentStatus(db, actor, id, body, req) {
   const to = body.status;
   if (!STAMPS[to]) throw new HttpError(400, 'VALIDATION_FAILED', 'the baseline only moves picking ↔ packing');
-  const { rows: refs } = await db.query('select order_id from order_fulfillments where id = $1', [id]);
-  if (!refs[0]) throw new HttpError(404, 'NOT_FOUND', `Fulfillment ${id} not found`);
+  // FulfillmentStatusService.changeStatus: the order locked and the fulfillment read with lean
+  // statements, the guarded UPDATE returning the moved row (the response is mapped from it).
   const { rows: orders } = await db.query(
-    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1 for update',
-    [refs[0].order_id],
+    `select id, order_number, status from orders
+      where id = (select order_id from order_fulfillments where id = $1)
+        for update`,
+    [id],
   );
   const order = orders[0];
-  const select = 'select "o0".* from "order_fulfillments" as "o0" where "o0"."id" = $1 limit 1';
-  const fulfillment = (await db.query(select, [id])).rows[0];
+  if (!order) throw new HttpError(404, 'NOT_FOUND', `Fulfillment ${id} not found`);
+  const { rows: fulfillments } = await db.query(
+    'select fulfillment_number, status, items from order_fulfillments where id = $1',
+    [id],
+  );
+  const fulfillment = fulfillments[0];
   const from = fulfillment.status;
   if (!TRANSITIONS[from].includes(to)) {
     throw new HttpError(409, 'INVALID_TRANSITION', `Fulfillment cannot move from ${from} to ${to}`, {
@@ -49,18 +61,18 @@ async function changeFulfillmentStatus(db, actor, id, body, req) {
   const idParam = params.push(id);
   const fromParam = params.push(from);
   const { rows: moved } = await db.query(
-    `update order_fulfillments set ${sets.join(', ')} where id = $${idParam} and status = $${fromParam} returning id`,
+    `update order_fulfillments set ${sets.join(', ')} where id = $${idParam} and status = $${fromParam}
+     returning ${FULFILLMENT_COLUMNS}`,
     params,
   );
   if (moved.length === 0) throw new HttpError(409, 'INVALID_TRANSITION', 'moved concurrently');
-  const fresh = (await db.query(select, [id])).rows[0];
   await recordHistory(db, actor, req, {
     orderId: order.id,
     action: 'status_changed',
     description: `Fulfillment ${fulfillment.fulfillment_number} moved from ${from} to ${to}`,
     additionalData: { fulfillmentId: id, fulfillmentNumber: fulfillment.fulfillment_number, from, to },
   });
-  return [200, toFulfillmentResponse(fresh)];
+  return [200, toFulfillmentResponse(moved[0])];
 }
 
 // --- GET /fulfillments?status= ------------------------------------------------------------------
@@ -70,16 +82,17 @@ async function fulfillmentList(db, query) {
   const status = query.get('status');
   if (!TRANSITIONS[status])
     throw new HttpError(400, 'VALIDATION_FAILED', 'status must be a fulfillment status');
+  // FulfillmentQueryService.list: the page and the count run concurrently, on two pooled connections.
   const [{ rows }, { rows: count }] = await Promise.all([
     db.query(
-      `select "o0".* from "order_fulfillments" as "o0" where "o0"."status" = $1 order by "o0"."created_at" desc, "o0"."id" asc ${limitOffset(page)}`,
-      [status],
+      `select ${FULFILLMENT_COLUMNS} from order_fulfillments where status = $1
+        order by created_at desc, id asc
+        limit $2 offset $3`,
+      [status, page.pageSize, page.offset],
     ),
-    db.query('select count(*) as "count" from "order_fulfillments" as "o0" where "o0"."status" = $1', [
-      status,
-    ]),
+    db.query('select count(*)::int as total from order_fulfillments where status = $1', [status]),
   ]);
-  return [200, { data: rows.map(toFulfillmentResponse), meta: meta(page, Number(count[0].count)) }];
+  return [200, { data: rows.map(toFulfillmentResponse), meta: meta(page, count[0].total) }];
 }
 
 module.exports = { changeFulfillmentStatus, fulfillmentList };

@@ -8,7 +8,7 @@ import { ParseIdPipe } from '../common/parse-id.pipe';
 import { STAFF_ROLES, UserRole } from '../identity/user-role.enum';
 import { FulfillmentService } from './fulfillment.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
-import { toFulfillmentResponse } from './fulfillment-response';
+import { toFulfillmentResponse, toFulfillmentResponseFromRow } from './fulfillment-response';
 import {
   AssignFulfillmentDto,
   ChangeFulfillmentStatusDto,
@@ -74,7 +74,7 @@ export class FulfillmentController {
   @ApiPageResponse(FulfillmentResponse)
   @ApiProblems(400)
   async list(@Query() query: ListFulfillmentsQueryDto): Promise<Page<FulfillmentResponse>> {
-    return toPageResponse(await this.queries.list(query));
+    return this.queries.list(query);
   }
 
   @Get('fulfillments/statistics')
@@ -142,6 +142,6 @@ export class FulfillmentController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ChangeFulfillmentStatusDto,
   ): Promise<FulfillmentResponse> {
-    return toFulfillmentResponse(await this.fulfillments.changeStatus(id, dto.status, dto.notes));
+    return toFulfillmentResponseFromRow(await this.fulfillments.changeStatus(id, dto.status, dto.notes));
   }
 }

@@ -11,6 +11,7 @@ import { FulfillmentStatus } from './fulfillment-status.enum';
 import { OPEN_STATUSES } from './fulfillment-state-machine';
 import { FULFILLABLE_ORDER_STATUSES, FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
+import { FulfillmentRow } from './fulfillment-response';
 import { OrderFulfillment } from './order-fulfillment.entity';
 import { CreateFulfillmentDto, UpdatePackingDetailsDto } from './dto/fulfillment.dto';
 import { gramsToWeight, weightToGrams } from './dto/fulfillment-validators';
@@ -132,7 +133,7 @@ export class FulfillmentService {
     return fulfillment;
   }
 
-  changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<OrderFulfillment> {
+  changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<FulfillmentRow> {
     return this.status.changeStatus(id, to, notes);
   }
 
