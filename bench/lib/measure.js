@@ -4,7 +4,7 @@
 // RSS and CPU sampling, and the drain between runs.
 const { setTimeout: sleep } = require('node:timers/promises');
 const { rssSampler, cpuMs, round } = require('./processes');
-const { run } = require('./load');
+const { run, runFixedRate } = require('./load');
 
 /**
  * After a run, requests still in flight (OMS's p99 can be seconds on a busy box) must finish
@@ -54,7 +54,8 @@ async function measure(scenario, target, args, extra = {}) {
   if (scenario.prepare) await scenario.prepare(target.db);
   const sampler = rssSampler(target.pid);
   const cpuBefore = cpuMs(target.pid);
-  const result = await run({
+  // A fixed rate (extra.overallRate) is measured with evenly spaced arrivals (load.js).
+  const result = await (extra.overallRate ? runFixedRate : run)({
     ...target.load,
     requests: scenario.requests,
     connections: scenario.connections,
