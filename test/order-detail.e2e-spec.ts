@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUsersOfEveryRole, http, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUser, createUsersOfEveryRole, http, TestApp, TestUser } from './utils/app';
 import { createLocation, createVariantWithStock } from './utils/factories';
 import { placeOrder, PlacedOrder } from './utils/orders';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { OrdersService } from '../src/orders/orders.service';
 import { OrderDetailsService } from '../src/order-management/order-details.service';
+import { toCustomerOrderDetailResponse } from '../src/order-management/order-views';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
+import { UserRole } from '../src/identity/user-role.enum';
 
 /**
- * GET /orders/:id reads rows (OrderDetailsService.get); every action answers from the entities of
- * its unit of work (OrderDetailsService.describe). Both must give the same answer, byte for byte.
+ * GET /orders/:id and GET /me/orders/:id read rows (OrderDetailsService.get, getForCustomer); every
+ * action answers from the entities of its unit of work (OrderDetailsService.describe, the customer's
+ * return request toCustomerOrderDetailResponse). Both must give the same answer, byte for byte.
  */
 describe('order detail (e2e)', () => {
   let app: TestApp;
@@ -33,16 +36,27 @@ describe('order detail (e2e)', () => {
   const post = (path: string, user: TestUser, body: object = {}) =>
     http(app).post(`/api/v1${path}`).set(user.auth).send(body);
 
-  /** The GET answer, checked against the entity-based answer built in a fresh unit of work. */
+  /**
+   * The GET answers (staff and customer), each checked against the entity-based answer built in a
+   * fresh unit of work.
+   */
   async function detail(orderId: string) {
     const res = await http(app).get(`/api/v1/orders/${orderId}`).set(support.auth).expect(200);
-    const fromEntities = await app
-      .get(UnitOfWork)
-      .read('test', async () =>
-        app.get(OrderDetailsService).describe(await app.get(OrdersService).get(orderId)),
-      );
-    expect(res.body).toEqual(fromEntities);
-    expect(res.text).toBe(JSON.stringify(fromEntities));
+    const mine = await http(app).get(`/api/v1/me/orders/${orderId}`).set(customer.auth).expect(200);
+    const [staffView, customerView] = await app.get(UnitOfWork).read('test', async () => {
+      const orders = app.get(OrdersService);
+      const details = app.get(OrderDetailsService);
+      const order = await orders.getForCustomer(orderId, customer.user.id);
+      const items = await orders.items(orderId);
+      return [
+        await details.describe(order),
+        toCustomerOrderDetailResponse(order, items, await details.fulfillmentsOf(orderId)),
+      ];
+    });
+    expect(res.body).toEqual(staffView);
+    expect(res.text).toBe(JSON.stringify(staffView));
+    expect(mine.body).toEqual(customerView);
+    expect(mine.text).toBe(JSON.stringify(customerView));
     return res.body;
   }
 
@@ -180,9 +194,22 @@ describe('order detail (e2e)', () => {
     });
   });
 
-  it('an unknown order is a 404', async () => {
+  it('an unknown order is a 404, and so is another customer’s order on /me', async () => {
     const id = randomUUID();
     const res = await http(app).get(`/api/v1/orders/${id}`).set(support.auth).expect(404);
     expect(res.body).toMatchObject({ code: 'NOT_FOUND', detail: `Order ${id} was not found` });
+    const mine = await http(app).get(`/api/v1/me/orders/${id}`).set(customer.auth).expect(404);
+    expect(mine.body).toMatchObject({ code: 'NOT_FOUND', detail: `Order ${id} was not found` });
+
+    const [x] = await variants(1);
+    const order = await placeOrder(app, support, customer.user, [{ variant: x, quantity: 1 }]);
+    const other = await createUser(app, UserRole.CUSTOMER);
+    const theirs = await http(app).get(`/api/v1/me/orders/${order.id}`).set(other.auth).expect(404);
+    expect(theirs.body).toEqual({
+      ...mine.body,
+      detail: `Order ${order.id} was not found`,
+      instance: `/api/v1/me/orders/${order.id}`,
+      requestId: expect.any(String),
+    });
   });
 });

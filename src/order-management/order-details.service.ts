@@ -12,21 +12,32 @@ import {
   OrderDetailFulfillmentRow,
   OrderDetailItemRow,
   OrderDetailOrderRow,
+  OrderItemRow,
+  toCustomerOrderDetailResponseFromRows,
   toOrderDetailResponse,
   toOrderDetailResponseFromRows,
 } from './order-views';
 import { OrderDetailResponse } from './dto/order-detail.dto';
+import { CustomerOrderDetailResponse } from './dto/customer-order.dto';
 
 /** An order has at most one fulfillment per item unit; 100 is plenty. */
 const FULFILLMENTS_SHOWN = 100;
 
-const ORDER_SQL = `select id, order_number, customer_id, status, currency, total_amount, amount_paid,
-       amount_refunded, shipping_address, created_at, updated_at
-  from orders where id = ?`;
+const ORDER_COLUMNS = `id, order_number, customer_id, status, currency, total_amount, amount_paid,
+       amount_refunded, shipping_address, created_at, updated_at`;
 
-// A reservation always belongs to an item of its order (booking checks it), so the per-item
-// totals add up to the order's.
-const ITEMS_SQL = `select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.quantity_returned,
+const ORDER_SQL = `select ${ORDER_COLUMNS} from orders where id = ?`;
+
+const CUSTOMER_ORDER_SQL = `select ${ORDER_COLUMNS} from orders where id = ? and customer_id = ?`;
+
+const ITEMS_SQL = `select id, product_variant_id, sku, name, quantity, unit_price, quantity_returned
+  from order_items where order_id = ?
+ order by created_at asc, id asc`;
+
+// Each item with its reservation totals (held by active ones, fulfilled by all, active count) and the
+// units of it in the order's shipped fulfillments. A reservation always belongs to an item of its
+// order (booking checks it), so the per-item totals add up to the order's.
+const DETAIL_ITEMS_SQL = `select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.quantity_returned,
        coalesce(r.reserved, 0)::int as quantity_reserved,
        coalesce(r.fulfilled, 0)::int as quantity_fulfilled,
        coalesce(s.shipped, 0)::int as quantity_shipped,
@@ -48,7 +59,10 @@ const FULFILLMENTS_SQL = `select id, fulfillment_number, status, warehouse_locat
   from order_fulfillments where order_id = ?
  order by created_at asc, id asc limit ?`;
 
-/** An order with everything around it, as staff see it (GET /orders/:id and every action's answer). */
+/**
+ * An order with everything around it, as staff see it (GET /orders/:id and every action's answer),
+ * and as its customer sees it (GET /me/orders/:id).
+ */
 @Injectable()
 export class OrderDetailsService {
   constructor(
@@ -66,11 +80,25 @@ export class OrderDetailsService {
   async get(orderId: string): Promise<OrderDetailResponse> {
     const [[order], items, fulfillments] = await Promise.all([
       this.em.execute<OrderDetailOrderRow[]>(ORDER_SQL, [orderId]),
-      this.em.execute<OrderDetailItemRow[]>(ITEMS_SQL, [orderId]),
+      this.em.execute<OrderDetailItemRow[]>(DETAIL_ITEMS_SQL, [orderId]),
       this.em.execute<OrderDetailFulfillmentRow[]>(FULFILLMENTS_SQL, [orderId, FULFILLMENTS_SHOWN]),
     ]);
     if (!order) throw new NotFoundError('Order', orderId);
     return toOrderDetailResponseFromRows(order, items, fulfillments);
+  }
+
+  /**
+   * GET /me/orders/:id: the order only if it is the customer's (else a 404 that reveals nothing),
+   * then its items and fulfillments concurrently; rows mapped straight to the customer's view.
+   */
+  async getForCustomer(orderId: string, customerId: string): Promise<CustomerOrderDetailResponse> {
+    const [order] = await this.em.execute<OrderDetailOrderRow[]>(CUSTOMER_ORDER_SQL, [orderId, customerId]);
+    if (!order) throw new NotFoundError('Order', orderId);
+    const [items, fulfillments] = await Promise.all([
+      this.em.execute<OrderItemRow[]>(ITEMS_SQL, [orderId]),
+      this.em.execute<OrderDetailFulfillmentRow[]>(FULFILLMENTS_SQL, [orderId, FULFILLMENTS_SHOWN]),
+    ]);
+    return toCustomerOrderDetailResponseFromRows(order, items, fulfillments);
   }
 
   /** An action's answer, inside its transaction: from the entities of its unit of work. */

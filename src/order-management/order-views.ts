@@ -3,6 +3,7 @@ import { OrderItem } from '../orders/order-item.entity';
 import { OrderStatus } from '../orders/order-status.enum';
 import { formatMoney, fromCents, toCents } from '../orders/money';
 import { toOrderItemResponse, toOrderResponse, toShippingAddressResponse } from '../orders/order-response';
+import { OrderItemResponse } from '../orders/dto/order.dto';
 import { FulfillmentItems, OrderFulfillment } from '../fulfillment/order-fulfillment.entity';
 import { FulfillmentStatus } from '../fulfillment/fulfillment-status.enum';
 import { InventoryReservation } from '../reservations/inventory-reservation.entity';
@@ -83,8 +84,8 @@ export interface OrderDetailOrderRow {
   updated_at: Date | string;
 }
 
-/** An `order_items` row with its reservation totals and shipped units. */
-export interface OrderDetailItemRow {
+/** The `order_items` columns of an order's views. */
+export interface OrderItemRow {
   id: string;
   product_variant_id: string;
   sku: string;
@@ -92,6 +93,10 @@ export interface OrderDetailItemRow {
   quantity: number;
   unit_price: string;
   quantity_returned: number;
+}
+
+/** An `order_items` row with its reservation totals and shipped units. */
+export interface OrderDetailItemRow extends OrderItemRow {
   /** Σ (reserved − fulfilled) over the item's active reservations. */
   quantity_reserved: number;
   /** Σ fulfilled over all the item's reservations. */
@@ -116,13 +121,9 @@ export interface OrderDetailFulfillmentRow {
 
 const isoOf = (value: Date | string) => new Date(value).toISOString();
 
-/** The same response as `toOrderDetailResponse`, from rows. */
-export function toOrderDetailResponseFromRows(
-  order: OrderDetailOrderRow,
-  itemRows: OrderDetailItemRow[],
-  fulfillments: OrderDetailFulfillmentRow[],
-): OrderDetailResponse {
-  const items = itemRows.map((item) => ({
+/** The same as `toOrderItemResponse`, from a row. */
+function toOrderItemResponseFromRow(item: OrderItemRow): OrderItemResponse {
+  return {
     id: item.id,
     variantId: item.product_variant_id,
     sku: item.sku,
@@ -131,6 +132,17 @@ export function toOrderDetailResponseFromRows(
     unitPrice: formatMoney(item.unit_price),
     lineTotal: fromCents(toCents(item.unit_price) * item.quantity),
     quantityReturned: item.quantity_returned,
+  };
+}
+
+/** The same response as `toOrderDetailResponse`, from rows. */
+export function toOrderDetailResponseFromRows(
+  order: OrderDetailOrderRow,
+  itemRows: OrderDetailItemRow[],
+  fulfillments: OrderDetailFulfillmentRow[],
+): OrderDetailResponse {
+  const items = itemRows.map((item) => ({
+    ...toOrderItemResponseFromRow(item),
     quantityReserved: item.quantity_reserved,
     quantityFulfilled: item.quantity_fulfilled,
     quantityShipped: item.quantity_shipped,
@@ -164,6 +176,42 @@ export function toOrderDetailResponseFromRows(
       createdAt: isoOf(f.created_at),
     })),
     allowedActions: allowedActions(order.status),
+  };
+}
+
+/** The same response as `toCustomerOrderDetailResponse`, from rows. */
+export function toCustomerOrderDetailResponseFromRows(
+  order: OrderDetailOrderRow,
+  items: OrderItemRow[],
+  fulfillments: OrderDetailFulfillmentRow[],
+): CustomerOrderDetailResponse {
+  return {
+    id: order.id,
+    orderNumber: order.order_number,
+    status: order.status,
+    currency: order.currency,
+    totalAmount: formatMoney(order.total_amount),
+    amountPaid: formatMoney(order.amount_paid),
+    amountRefunded: formatMoney(order.amount_refunded),
+    shippingAddress: toShippingAddressResponse(order.shipping_address),
+    items: items.map(toOrderItemResponseFromRow),
+    createdAt: isoOf(order.created_at),
+    updatedAt: isoOf(order.updated_at),
+    shipments: fulfillments
+      .filter((f) => f.status !== FulfillmentStatus.CANCELLED)
+      .map((f) => ({
+        fulfillmentNumber: f.fulfillment_number,
+        status: f.status,
+        shippedAt: f.shipped_at ? isoOf(f.shipped_at) : null,
+        items: items
+          .filter((item) => (f.items[item.id] ?? 0) > 0)
+          .map((item) => ({
+            orderItemId: item.id,
+            sku: item.sku,
+            name: item.name,
+            quantity: f.items[item.id],
+          })),
+      })),
   };
 }
 
