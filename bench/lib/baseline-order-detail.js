@@ -16,45 +16,44 @@ const ACTION_STATUSES = {
   refund: ['delivered', 'cancelled', 'returned'],
 };
 
+// OrderDetailsService.get: three statements run concurrently, on three pooled connections.
 async function orderDetail(db, id) {
-  const { rows: orders } = await db.query(
-    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1',
-    [id],
-  );
+  const [{ rows: orders }, { rows: items }, { rows: fulfillments }] = await Promise.all([
+    db.query(
+      `select id, order_number, customer_id, status, currency, total_amount, amount_paid,
+       amount_refunded, shipping_address, created_at, updated_at
+  from orders where id = $1`,
+      [id],
+    ),
+    db.query(
+      `select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.quantity_returned,
+       coalesce(r.reserved, 0)::int as quantity_reserved,
+       coalesce(r.fulfilled, 0)::int as quantity_fulfilled,
+       coalesce(s.shipped, 0)::int as quantity_shipped,
+       coalesce(r.active, 0)::int as active_reservations
+  from order_items i
+  left join lateral (
+    select sum(quantity_reserved - quantity_fulfilled) filter (where is_active) as reserved,
+           sum(quantity_fulfilled) as fulfilled,
+           count(*) filter (where is_active) as active
+      from inventory_reservations where order_item_id = i.id) r on true
+  left join lateral (
+    select sum((f.items ->> i.id::text)::int) as shipped
+      from order_fulfillments f
+     where f.order_id = i.order_id and f.status in ('shipped', 'partially_fulfilled', 'fulfilled')) s on true
+ where i.order_id = $1
+ order by i.created_at asc, i.id asc`,
+      [id],
+    ),
+    db.query(
+      `select id, fulfillment_number, status, warehouse_location, items, assigned_to_id, shipped_at, created_at
+  from order_fulfillments where order_id = $1
+ order by created_at asc, id asc limit $2`,
+      [id, 100],
+    ),
+  ]);
   const order = orders[0];
   if (!order) throw new HttpError(404, 'NOT_FOUND', `Order ${id} not found`);
-  const { rows: items } = await db.query(
-    'select "o0".* from "order_items" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc',
-    [id],
-  );
-  const { rows: reservations } = await db.query(
-    'select "i0".* from "inventory_reservations" as "i0" where "i0"."order_id" = $1 order by "i0"."reserved_at" asc, "i0"."id" asc',
-    [id],
-  );
-  // OrderDetailsService.fulfillmentsOf: up to 100, no count.
-  const { rows: fulfillments } = await db.query(
-    'select "o0".* from "order_fulfillments" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc limit 100',
-    [id],
-  );
-  const { rows: shippedRows } = await db.query(
-    `select e.key as order_item_id, sum(e.value::int) as quantity
-         from order_fulfillments f cross join lateral jsonb_each_text(f.items) e
-        where f.order_id = $1 and f.status in ('shipped', 'partially_fulfilled', 'fulfilled')
-        group by e.key`,
-    [id],
-  );
-  const shipped = Object.fromEntries(shippedRows.map((r) => [r.order_item_id, Number(r.quantity)]));
-  const perItem = new Map();
-  let active = 0;
-  for (const r of reservations) {
-    const totals = perItem.get(r.order_item_id) ?? { reserved: 0, fulfilled: 0 };
-    if (r.is_active) {
-      active += 1;
-      totals.reserved += r.quantity_reserved - r.quantity_fulfilled;
-    }
-    totals.fulfilled += r.quantity_fulfilled;
-    perItem.set(r.order_item_id, totals);
-  }
   const address = order.shipping_address;
   const itemResponses = items.map((item) => ({
     id: item.id,
@@ -65,9 +64,9 @@ async function orderDetail(db, id) {
     unitPrice: money(cents(item.unit_price)),
     lineTotal: money(cents(item.unit_price) * item.quantity),
     quantityReturned: item.quantity_returned,
-    quantityReserved: perItem.get(item.id)?.reserved ?? 0,
-    quantityFulfilled: perItem.get(item.id)?.fulfilled ?? 0,
-    quantityShipped: shipped[item.id] ?? 0,
+    quantityReserved: item.quantity_reserved,
+    quantityFulfilled: item.quantity_fulfilled,
+    quantityShipped: item.quantity_shipped,
   }));
   return [
     200,
@@ -94,7 +93,7 @@ async function orderDetail(db, id) {
       createdAt: iso(order.created_at),
       updatedAt: iso(order.updated_at),
       reservations: {
-        active,
+        active: items.reduce((s, i) => s + i.active_reservations, 0),
         unitsReserved: itemResponses.reduce((s, i) => s + i.quantityReserved, 0),
         unitsFulfilled: itemResponses.reduce((s, i) => s + i.quantityFulfilled, 0),
       },

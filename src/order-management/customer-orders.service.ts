@@ -14,8 +14,9 @@ import { ReturnRequestDto } from './dto/order-actions.dto';
 
 /**
  * /me/orders: a customer's own orders. Every read finds the order by id AND customer in the query
- * itself (OrdersService.getForCustomer / lock with a customer), so another customer's order is a
- * 404 that reveals nothing, and only customer-safe projections are returned.
+ * itself (OrdersService.getForCustomer / lock with a customer, OrderDetailsService.getForCustomer),
+ * so another customer's order is a 404 that reveals nothing, and only customer-safe projections are
+ * returned.
  */
 @Injectable()
 export class CustomerOrdersService {
@@ -36,10 +37,8 @@ export class CustomerOrdersService {
     };
   }
 
-  async get(orderId: string, customerId: string): Promise<CustomerOrderDetailResponse> {
-    const order = await this.orders.getForCustomer(orderId, customerId);
-    const items = await this.orders.items(order.id);
-    return toCustomerOrderDetailResponse(order, items, await this.details.fulfillmentsOf(order.id));
+  get(orderId: string, customerId: string): Promise<CustomerOrderDetailResponse> {
+    return this.details.getForCustomer(orderId, customerId);
   }
 
   async notesOf(

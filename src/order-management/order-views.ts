@@ -1,8 +1,10 @@
-import { Order } from '../orders/order.entity';
+import { Order, ShippingAddress } from '../orders/order.entity';
 import { OrderItem } from '../orders/order-item.entity';
-import { formatMoney } from '../orders/money';
+import { OrderStatus } from '../orders/order-status.enum';
+import { formatMoney, fromCents, toCents } from '../orders/money';
 import { toOrderItemResponse, toOrderResponse, toShippingAddressResponse } from '../orders/order-response';
-import { OrderFulfillment } from '../fulfillment/order-fulfillment.entity';
+import { OrderItemResponse } from '../orders/dto/order.dto';
+import { FulfillmentItems, OrderFulfillment } from '../fulfillment/order-fulfillment.entity';
 import { FulfillmentStatus } from '../fulfillment/fulfillment-status.enum';
 import { InventoryReservation } from '../reservations/inventory-reservation.entity';
 import { allowedActions } from './order-actions';
@@ -64,6 +66,152 @@ export function toOrderDetailResponse(parts: OrderParts): OrderDetailResponse {
     },
     fulfillments: parts.fulfillments.map(toOrderFulfillmentSummary),
     allowedActions: allowedActions(parts.order.status),
+  };
+}
+
+/** The `orders` columns of the order detail (GET /orders/:id reads rows, not entities). */
+export interface OrderDetailOrderRow {
+  id: string;
+  order_number: string;
+  customer_id: string;
+  status: OrderStatus;
+  currency: string;
+  total_amount: string;
+  amount_paid: string;
+  amount_refunded: string;
+  shipping_address: ShippingAddress;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+/** The `order_items` columns of an order's views. */
+export interface OrderItemRow {
+  id: string;
+  product_variant_id: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price: string;
+  quantity_returned: number;
+}
+
+/** An `order_items` row with its reservation totals and shipped units. */
+export interface OrderDetailItemRow extends OrderItemRow {
+  /** Σ (reserved − fulfilled) over the item's active reservations. */
+  quantity_reserved: number;
+  /** Σ fulfilled over all the item's reservations. */
+  quantity_fulfilled: number;
+  /** Units in the order's shipped fulfillments. */
+  quantity_shipped: number;
+  /** The item's active reservations. */
+  active_reservations: number;
+}
+
+/** The `order_fulfillments` columns of the order detail. */
+export interface OrderDetailFulfillmentRow {
+  id: string;
+  fulfillment_number: string;
+  status: FulfillmentStatus;
+  warehouse_location: string;
+  items: FulfillmentItems;
+  assigned_to_id: string | null;
+  shipped_at: Date | string | null;
+  created_at: Date | string;
+}
+
+const isoOf = (value: Date | string) => new Date(value).toISOString();
+
+/** The same as `toOrderItemResponse`, from a row. */
+function toOrderItemResponseFromRow(item: OrderItemRow): OrderItemResponse {
+  return {
+    id: item.id,
+    variantId: item.product_variant_id,
+    sku: item.sku,
+    name: item.name,
+    quantity: item.quantity,
+    unitPrice: formatMoney(item.unit_price),
+    lineTotal: fromCents(toCents(item.unit_price) * item.quantity),
+    quantityReturned: item.quantity_returned,
+  };
+}
+
+/** The same response as `toOrderDetailResponse`, from rows. */
+export function toOrderDetailResponseFromRows(
+  order: OrderDetailOrderRow,
+  itemRows: OrderDetailItemRow[],
+  fulfillments: OrderDetailFulfillmentRow[],
+): OrderDetailResponse {
+  const items = itemRows.map((item) => ({
+    ...toOrderItemResponseFromRow(item),
+    quantityReserved: item.quantity_reserved,
+    quantityFulfilled: item.quantity_fulfilled,
+    quantityShipped: item.quantity_shipped,
+  }));
+  return {
+    id: order.id,
+    orderNumber: order.order_number,
+    customerId: order.customer_id,
+    status: order.status,
+    currency: order.currency,
+    totalAmount: formatMoney(order.total_amount),
+    amountPaid: formatMoney(order.amount_paid),
+    amountRefunded: formatMoney(order.amount_refunded),
+    shippingAddress: toShippingAddressResponse(order.shipping_address),
+    items,
+    createdAt: isoOf(order.created_at),
+    updatedAt: isoOf(order.updated_at),
+    reservations: {
+      active: itemRows.reduce((sum, item) => sum + item.active_reservations, 0),
+      unitsReserved: items.reduce((sum, item) => sum + item.quantityReserved, 0),
+      unitsFulfilled: items.reduce((sum, item) => sum + item.quantityFulfilled, 0),
+    },
+    fulfillments: fulfillments.map((f) => ({
+      id: f.id,
+      fulfillmentNumber: f.fulfillment_number,
+      status: f.status,
+      warehouseLocation: f.warehouse_location,
+      items: { ...f.items },
+      assignedToId: f.assigned_to_id ?? null,
+      shippedAt: f.shipped_at ? isoOf(f.shipped_at) : null,
+      createdAt: isoOf(f.created_at),
+    })),
+    allowedActions: allowedActions(order.status),
+  };
+}
+
+/** The same response as `toCustomerOrderDetailResponse`, from rows. */
+export function toCustomerOrderDetailResponseFromRows(
+  order: OrderDetailOrderRow,
+  items: OrderItemRow[],
+  fulfillments: OrderDetailFulfillmentRow[],
+): CustomerOrderDetailResponse {
+  return {
+    id: order.id,
+    orderNumber: order.order_number,
+    status: order.status,
+    currency: order.currency,
+    totalAmount: formatMoney(order.total_amount),
+    amountPaid: formatMoney(order.amount_paid),
+    amountRefunded: formatMoney(order.amount_refunded),
+    shippingAddress: toShippingAddressResponse(order.shipping_address),
+    items: items.map(toOrderItemResponseFromRow),
+    createdAt: isoOf(order.created_at),
+    updatedAt: isoOf(order.updated_at),
+    shipments: fulfillments
+      .filter((f) => f.status !== FulfillmentStatus.CANCELLED)
+      .map((f) => ({
+        fulfillmentNumber: f.fulfillment_number,
+        status: f.status,
+        shippedAt: f.shipped_at ? isoOf(f.shipped_at) : null,
+        items: items
+          .filter((item) => (f.items[item.id] ?? 0) > 0)
+          .map((item) => ({
+            orderItemId: item.id,
+            sku: item.sku,
+            name: item.name,
+            quantity: f.items[item.id],
+          })),
+      })),
   };
 }
 
