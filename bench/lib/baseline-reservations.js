@@ -22,7 +22,7 @@ async function createReservation(db, actor, body, req) {
   }
   // The order row is locked first, as every order action does; a closed order takes no reservation.
   const { rows: orders } = await db.query(
-    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1 for update',
+    'select id, status, order_number from orders where id = $1 for update',
     [orderId],
   );
   if (!orders[0]) throw new HttpError(404, 'NOT_FOUND', `Order ${orderId} not found`);
@@ -30,10 +30,11 @@ async function createReservation(db, actor, body, req) {
     throw new HttpError(409, 'CONFLICT', `Order ${orders[0].order_number} is ${orders[0].status}`);
   }
   const { rows: items } = await db.query(
-    'select "o0".* from "order_items" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc',
-    [orderId],
+    `select id, product_variant_id, quantity, sku from order_items
+        where order_id = $1 and id in ($2)`,
+    [orderId, orderItemId],
   );
-  const item = items.find((i) => i.id === orderItemId);
+  const item = items[0];
   if (!item) throw new HttpError(404, 'NOT_FOUND', `Order item ${orderItemId} of order ${orderId} not found`);
   if (item.product_variant_id !== productVariantId) {
     throw new HttpError(
@@ -71,7 +72,10 @@ async function createReservation(db, actor, body, req) {
   if (!level.is_active) throw new HttpError(409, 'CONFLICT', `Stock location ${level.code} is inactive`);
   // Expired holds on this level are released first (none in the benchmark: no TTL is set).
   const { rows: expired } = await db.query(
-    `select "i0".* from "inventory_reservations" as "i0" where "i0"."expires_at" <= $1 and "i0"."product_variant_id" = $2 and "i0"."stock_location_id" = $3 and "i0"."is_active" = true order by "i0"."id" asc for update`,
+    `select id from inventory_reservations
+        where is_active and expires_at <= $1
+          and (product_variant_id, stock_location_id) in (($2, $3))
+        limit 1`,
     [new Date().toISOString(), productVariantId, stockLocationId],
   );
   if (expired.length > 0)

@@ -12,7 +12,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { StockLevelInfo, StockLevelsService, stockPairKey } from '../catalog/stock-levels.service';
 import { ProductVariant } from '../catalog/product-variant.entity';
 import { StockLocation } from '../catalog/stock-location.entity';
-import { OrdersService } from '../orders/orders.service';
+import { OrderItemLine, OrdersService } from '../orders/orders.service';
 import { Order } from '../orders/order.entity';
 import { OrderItem } from '../orders/order-item.entity';
 import { InventoryReservation } from './inventory-reservation.entity';
@@ -89,7 +89,7 @@ export class ReservationBookingService {
     const reservations = lines.map((line) => {
       const reservation = new InventoryReservation(
         order,
-        items.get(line.orderItemId) as OrderItem,
+        this.em.getReference(OrderItem, line.orderItemId),
         this.em.getReference(ProductVariant, line.productVariantId),
         this.em.getReference(StockLocation, line.stockLocationId),
         line.quantity,
@@ -107,7 +107,7 @@ export class ReservationBookingService {
           reservation,
           change: 'reserved' as const,
           quantity: reservation.quantityReserved,
-          sku: level?.sku ?? reservation.orderItem.sku,
+          sku: level?.sku ?? (items.get(lines[index].orderItemId) as OrderItemLine).sku,
           stockLocationCode: level?.stockLocationCode ?? lines[index].stockLocationId,
         };
       }),
@@ -133,13 +133,20 @@ export class ReservationBookingService {
   private async checkItems(
     orderId: string,
     lines: readonly ReservationLine[],
-  ): Promise<Map<string, OrderItem>> {
-    const items = new Map((await this.orders.items(orderId)).map((item) => [item.id, item]));
+  ): Promise<Map<string, OrderItemLine>> {
+    const items = new Map(
+      (
+        await this.orders.itemLines(
+          orderId,
+          lines.map((line) => line.orderItemId),
+        )
+      ).map((item) => [item.id, item]),
+    );
     for (const line of lines) {
       const item = items.get(line.orderItemId);
       if (!item) throw new NotFoundError(`Order item ${line.orderItemId} of order ${orderId}`);
-      if (item.productVariant.id !== line.productVariantId) {
-        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariant.id}`, [
+      if (item.productVariantId !== line.productVariantId) {
+        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariantId}`, [
           { field: 'productVariantId', message: `must be the variant of order item ${item.id}` },
         ]);
       }
@@ -152,7 +159,7 @@ export class ReservationBookingService {
    * fulfilled, plus these lines, stays within its ordered quantity: an item never has more units
    * reserved than were ordered, and shipped units are not reserved again. Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
    */
-  private async checkOrderedQuantities(items: Map<string, OrderItem>, lines: readonly ReservationLine[]) {
+  private async checkOrderedQuantities(items: Map<string, OrderItemLine>, lines: readonly ReservationLine[]) {
     const requested = new Map<string, number>();
     for (const line of lines)
       requested.set(line.orderItemId, (requested.get(line.orderItemId) ?? 0) + line.quantity);
@@ -181,7 +188,7 @@ export class ReservationBookingService {
     }
     const over = itemIds
       .map((itemId) => {
-        const item = items.get(itemId) as OrderItem;
+        const item = items.get(itemId) as OrderItemLine;
         return {
           orderItemId: itemId,
           ordered: item.quantity,
@@ -234,7 +241,7 @@ export class ReservationBookingService {
   }
 
   /** One guarded UPDATE per stock level in id order; on any shortage, undo and report every short line. */
-  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItem>): Promise<void> {
+  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItemLine>): Promise<void> {
     const ordered = [...groups].sort((a, b) => byText(a.level?.id ?? '', b.level?.id ?? ''));
     const taken: LevelGroup[] = [];
     const shortages: StockShortage[] = [];

@@ -93,7 +93,7 @@ export class ReservationsService {
    * is locked first (as every order action does), so a concurrent cancel cannot leave it holding stock.
    */
   async create(input: CreateReservationInput): Promise<InventoryReservation> {
-    const order = await this.orders.lock(input.orderId);
+    const order = await this.orders.lockStatus(input.orderId);
     if (CLOSED_STATUSES.has(order.status)) {
       throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
         orderStatus: order.status,
