@@ -8,6 +8,8 @@ import { ReservationsService } from '../src/reservations/reservations.service';
 import { ReleaseReason } from '../src/reservations/release-reason.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
+import { OrdersService } from '../src/orders/orders.service';
+import { HistoryVerifyService } from '../src/history/history-verify.service';
 
 interface LevelRow {
   quantity_on_hand: number;
@@ -632,6 +634,82 @@ describe('reservations', () => {
         extra: { items: [{ orderItemId: items[0].id, requested: 4, reserved: 3 }] },
       });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
+    });
+
+    it('reserveMany twice in one transaction: the second counts the first; the chain verifies', async () => {
+      const { variant, location } = await createVariantWithStock(app, 10);
+      const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 5 }]);
+      const line = { orderItemId: items[0].id, productVariantId: variant.id, stockLocationId: location.id };
+      const { first, second, error } = await uow.run('test', async () => {
+        const [a] = await service.reserveMany(order.id, [{ ...line, quantity: 2 }]);
+        const [b] = await service.reserveMany(order.id, [{ ...line, quantity: 3 }]);
+        const e = await service.reserveMany(order.id, [{ ...line, quantity: 1 }]).catch((x) => x);
+        // A release in the same transaction is written at flush, after the entries inserted by SQL.
+        await service.release(a.id);
+        return { first: a, second: b, error: e };
+      });
+      expect(error).toMatchObject({ status: 409 });
+      const stored = await read(() => service.listForOrder(order.id));
+      expect(stored.map((r) => [r.id, r.quantityReserved, r.isActive])).toEqual(
+        expect.arrayContaining([
+          [first.id, 2, false],
+          [second.id, 3, true],
+        ]),
+      );
+      expect(stored).toHaveLength(2);
+      expect(stored.find((r) => r.id === second.id)?.reservedAt.toISOString()).toBe(
+        second.reservedAt.toISOString(),
+      );
+      expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 3 });
+      expect((await history(order.id)).map((e) => [e.action, e.additional_data.quantity])).toEqual([
+        ['inventory_reserved', 2],
+        ['inventory_reserved', 3],
+        ['inventory_released', 2],
+      ]);
+      const verified = await read(() => app.get(HistoryVerifyService).verify(order.id));
+      expect(verified).toMatchObject({ valid: true, firstBrokenEntryId: null });
+    });
+
+    it('OrdersService.lockStatus and itemLines answer what lock and items answer', async () => {
+      const a = await createVariantWithStock(app, 1);
+      const b = await createVariantWithStock(app, 1);
+      const { order, items } = await createOrder(app, customer.user, [
+        { variant: a.variant, quantity: 2 },
+        { variant: b.variant, quantity: 3 },
+      ]);
+      const other = await createOrder(app, customer.user, [{ variant: a.variant, quantity: 1 }]);
+      const orders = app.get(OrdersService);
+      const answers = await uow.run('test', async () => {
+        const locked = await orders.lock(order.id);
+        const lean = await orders.lockStatus(order.id);
+        const all = await orders.items(order.id);
+        const lines = await orders.itemLines(order.id, [
+          items[1].id,
+          items[0].id,
+          items[1].id,
+          other.items[0].id,
+          'not-a-uuid',
+          items[0].id.toUpperCase(),
+        ]);
+        const missing = await orders.lockStatus(randomUUID()).catch((e) => e);
+        return { locked, lean, all, lines, missing };
+      });
+      expect(answers.lean).toEqual({
+        id: answers.locked.id,
+        status: answers.locked.status,
+        orderNumber: answers.locked.orderNumber,
+      });
+      expect([...answers.lines].sort((x, y) => x.id.localeCompare(y.id))).toEqual(
+        answers.all
+          .map((item) => ({
+            id: item.id,
+            productVariantId: item.productVariant.id,
+            quantity: item.quantity,
+            sku: item.sku,
+          }))
+          .sort((x, y) => x.id.localeCompare(y.id)),
+      );
+      expect(answers.missing).toMatchObject({ status: 404 });
     });
 
     it('releaseForOrder releases every active reservation with the reason and counts them', async () => {

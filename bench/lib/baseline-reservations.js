@@ -12,6 +12,12 @@ const CLOSED_ORDER_STATUSES = [
   'refunded',
 ];
 
+// OrderHistoryService.insert: the reservation's history entry is written at once, by SQL.
+const HISTORY_INSERT = `insert into order_history (id, order_id, sequence, action, old_status, new_status, description,
+                                  performed_by_id, additional_data, ip_address, user_agent, created_at,
+                                  previous_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+
 // --- POST /reservations (ReservationBookingService.reserveMany with one line) -----------------
 
 async function createReservation(db, actor, body, req) {
@@ -22,7 +28,7 @@ async function createReservation(db, actor, body, req) {
   }
   // The order row is locked first, as every order action does; a closed order takes no reservation.
   const { rows: orders } = await db.query(
-    'select "o0".* from "orders" as "o0" where "o0"."id" = $1 limit 1 for update',
+    'select id, status, order_number from orders where id = $1 for update',
     [orderId],
   );
   if (!orders[0]) throw new HttpError(404, 'NOT_FOUND', `Order ${orderId} not found`);
@@ -30,10 +36,11 @@ async function createReservation(db, actor, body, req) {
     throw new HttpError(409, 'CONFLICT', `Order ${orders[0].order_number} is ${orders[0].status}`);
   }
   const { rows: items } = await db.query(
-    'select "o0".* from "order_items" as "o0" where "o0"."order_id" = $1 order by "o0"."created_at" asc, "o0"."id" asc',
-    [orderId],
+    `select id, product_variant_id, quantity, sku from order_items
+        where order_id = $1 and id in ($2)`,
+    [orderId, orderItemId],
   );
-  const item = items.find((i) => i.id === orderItemId);
+  const item = items[0];
   if (!item) throw new HttpError(404, 'NOT_FOUND', `Order item ${orderItemId} of order ${orderId} not found`);
   if (item.product_variant_id !== productVariantId) {
     throw new HttpError(
@@ -71,7 +78,10 @@ async function createReservation(db, actor, body, req) {
   if (!level.is_active) throw new HttpError(409, 'CONFLICT', `Stock location ${level.code} is inactive`);
   // Expired holds on this level are released first (none in the benchmark: no TTL is set).
   const { rows: expired } = await db.query(
-    `select "i0".* from "inventory_reservations" as "i0" where "i0"."expires_at" <= $1 and "i0"."product_variant_id" = $2 and "i0"."stock_location_id" = $3 and "i0"."is_active" = true order by "i0"."id" asc for update`,
+    `select id from inventory_reservations
+        where is_active and expires_at <= $1
+          and (product_variant_id, stock_location_id) in (($2, $3))
+        limit 1`,
     [new Date().toISOString(), productVariantId, stockLocationId],
   );
   if (expired.length > 0)
@@ -113,28 +123,37 @@ async function createReservation(db, actor, body, req) {
     fulfilledAt: null,
     releaseReason: null,
   };
-  await recordHistory(db, actor, req, {
-    orderId,
-    action: 'inventory_reserved',
-    description: `Reserved ${quantity} × ${level.sku} at ${level.code}`,
-    additionalData: {
-      change: 'reserved',
-      reservationId: reservation.id,
-      orderItemId,
-      productVariantId,
-      sku: level.sku,
-      stockLocationId,
-      stockLocationCode: level.code,
-      quantity,
-      quantityReserved: quantity,
-      quantityFulfilled: 0,
-      isActive: true,
-      releaseReason: null,
-      expiresAt: null,
+  await recordHistory(
+    db,
+    actor,
+    req,
+    {
+      orderId,
+      action: 'inventory_reserved',
+      description: `Reserved ${quantity} × ${level.sku} at ${level.code}`,
+      additionalData: {
+        change: 'reserved',
+        reservationId: reservation.id,
+        orderItemId,
+        productVariantId,
+        sku: level.sku,
+        stockLocationId,
+        stockLocationCode: level.code,
+        quantity,
+        quantityReserved: quantity,
+        quantityFulfilled: 0,
+        isActive: true,
+        releaseReason: null,
+        expiresAt: null,
+      },
     },
-  });
+    HISTORY_INSERT,
+  );
   await db.query(
-    `insert into "inventory_reservations" ("id", "created_at", "updated_at", "order_id", "order_item_id", "product_variant_id", "stock_location_id", "quantity_reserved", "quantity_fulfilled", "is_active", "expires_at", "notes", "reserved_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    `insert into inventory_reservations (id, created_at, updated_at, order_id, order_item_id, product_variant_id,
+                                          stock_location_id, quantity_reserved, quantity_fulfilled, is_active,
+                                          expires_at, notes, reserved_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       reservation.id,
       now,

@@ -18,12 +18,30 @@ export interface StatusChange {
   additionalData?: Record<string, unknown>;
 }
 
+/** What lockStatus reads of the order it locks. */
+export interface LockedOrderStatus {
+  id: string;
+  status: OrderStatus;
+  orderNumber: string;
+}
+
+/** The columns of an order item that reserving it needs. */
+export interface OrderItemLine {
+  id: string;
+  productVariantId: string;
+  quantity: number;
+  sku: string;
+}
+
 export const ORDER_SORTABLE = {
   createdAt: 'createdAt',
   totalAmount: 'totalAmount',
   orderNumber: 'orderNumber',
   status: 'status',
 };
+
+/** A uuid as PostgreSQL writes it: the only text an item id read from the database can equal. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
@@ -62,6 +80,19 @@ export class OrdersService {
     return order;
   }
 
+  /**
+   * Locks the order row like lock(), for actions that need only its status and number: one lean
+   * statement, and no Order entity is loaded (nor refreshed) into the identity map.
+   */
+  async lockStatus(id: string): Promise<LockedOrderStatus> {
+    const [row] = await this.em.execute<{ id: string; status: OrderStatus; order_number: string }[]>(
+      'select id, status, order_number from orders where id = ? for update',
+      [id],
+    );
+    if (!row) throw new NotFoundError('Order', id);
+    return { id: row.id, status: row.status, orderNumber: row.order_number };
+  }
+
   /** ORD-<year>-<6 digits> from order_number_seq: unique without races, readable on the phone. */
   async nextOrderNumber(): Promise<string> {
     const [row] = await this.em.execute<{ n: string }[]>(`select nextval('order_number_seq')::text as n`);
@@ -70,6 +101,28 @@ export class OrdersService {
 
   items(orderId: string): Promise<OrderItem[]> {
     return this.em.find(OrderItem, { order: orderId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /**
+   * The given items of the order, those that exist; an id that is no uuid matches none. No
+   * entities: the rows as stored, so items changed in this transaction must have been flushed.
+   */
+  async itemLines(orderId: string, itemIds: readonly string[]): Promise<OrderItemLine[]> {
+    const ids = [...new Set(itemIds)].filter((id) => CANONICAL_UUID.test(id));
+    if (ids.length === 0) return [];
+    const rows = await this.em.execute<
+      { id: string; product_variant_id: string; quantity: number; sku: string }[]
+    >(
+      `select id, product_variant_id, quantity, sku from order_items
+        where order_id = ? and id in (${ids.map(() => '?').join(', ')})`,
+      [orderId, ...ids],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      productVariantId: row.product_variant_id,
+      quantity: row.quantity,
+      sku: row.sku,
+    }));
   }
 
   /**

@@ -81,3 +81,23 @@ export class InventoryReservation extends BaseEntity {
     this.quantityReserved = quantityReserved;
   }
 }
+
+/** A reservation as responses and history read it: the entity, or the row of one just inserted. */
+export type ReservationData = Pick<
+  InventoryReservation,
+  | 'id'
+  | 'quantityReserved'
+  | 'quantityFulfilled'
+  | 'isActive'
+  | 'expiresAt'
+  | 'notes'
+  | 'reservedAt'
+  | 'releasedAt'
+  | 'fulfilledAt'
+  | 'releaseReason'
+> & {
+  order: { id: string };
+  orderItem: { id: string };
+  productVariant: { id: string };
+  stockLocation: { id: string };
+};

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config';
@@ -10,14 +11,10 @@ import {
 } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
 import { StockLevelInfo, StockLevelsService, stockPairKey } from '../catalog/stock-levels.service';
-import { ProductVariant } from '../catalog/product-variant.entity';
-import { StockLocation } from '../catalog/stock-location.entity';
-import { OrdersService } from '../orders/orders.service';
-import { Order } from '../orders/order.entity';
-import { OrderItem } from '../orders/order-item.entity';
-import { InventoryReservation } from './inventory-reservation.entity';
+import { OrderItemLine, OrdersService } from '../orders/orders.service';
+import { ReservationData } from './inventory-reservation.entity';
 import { ReservationHistory } from './reservation-history';
-import { outstandingOf, ReservationSettlementService } from './reservation-settlement.service';
+import { ReservationSettlementService } from './reservation-settlement.service';
 
 export interface ReservationLine {
   orderItemId: string;
@@ -47,7 +44,9 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * if any level is short the levels already taken are given back before InsufficientStockError
  * lists every short line. Expired holds on those levels are released first, in the same
  * transaction, so they never block. Per order item, the active reserved total never exceeds the
- * ordered quantity (checked under a transaction-scoped advisory lock on the item).
+ * ordered quantity (checked under a transaction-scoped advisory lock on the item). The new rows
+ * and their history entries are inserted by SQL at once, not as entities at flush, so a later
+ * call in the same transaction counts them like any other row.
  */
 @Injectable()
 export class ReservationBookingService {
@@ -65,7 +64,7 @@ export class ReservationBookingService {
     orderId: string,
     lines: readonly ReservationLine[],
     options: ReserveOptions = {},
-  ): Promise<InventoryReservation[]> {
+  ): Promise<ReservationData[]> {
     if (lines.length === 0) return [];
     lines.forEach((line, index) => {
       if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) {
@@ -85,32 +84,57 @@ export class ReservationBookingService {
     await this.settlement.releaseExpired(groups.filter((g) => g.level).map((g) => g.level as StockLevelInfo));
     await this.reserveAllOrNothing(groups, items);
 
-    const order = this.em.getReference(Order, orderId);
-    const reservations = lines.map((line) => {
-      const reservation = new InventoryReservation(
-        order,
-        items.get(line.orderItemId) as OrderItem,
-        this.em.getReference(ProductVariant, line.productVariantId),
-        this.em.getReference(StockLocation, line.stockLocationId),
-        line.quantity,
-      );
-      reservation.expiresAt = expiresAt;
-      reservation.notes = options.notes ?? null;
-      this.em.persist(reservation);
-      return reservation;
-    });
+    const reservedAt = new Date();
+    const reservations: ReservationData[] = lines.map((line) => ({
+      id: randomUUID(),
+      order: { id: orderId },
+      orderItem: { id: line.orderItemId },
+      productVariant: { id: line.productVariantId },
+      stockLocation: { id: line.stockLocationId },
+      quantityReserved: line.quantity,
+      quantityFulfilled: 0,
+      isActive: true,
+      expiresAt,
+      notes: options.notes ?? null,
+      reservedAt,
+      releasedAt: null,
+      fulfilledAt: null,
+      releaseReason: null,
+    }));
     const levels = new Map(groups.map((g) => [g.key, g.level as StockLevelInfo]));
-    await this.history.record(
+    // History first, then the reservations: the order in which the flush used to insert them.
+    await this.history.insert(
       reservations.map((reservation, index) => {
         const level = levels.get(stockPairKey(lines[index]));
         return {
           reservation,
           change: 'reserved' as const,
           quantity: reservation.quantityReserved,
-          sku: level?.sku ?? reservation.orderItem.sku,
+          sku: level?.sku ?? (items.get(lines[index].orderItemId) as OrderItemLine).sku,
           stockLocationCode: level?.stockLocationCode ?? lines[index].stockLocationId,
         };
       }),
+    );
+    await this.em.execute(
+      `insert into inventory_reservations (id, created_at, updated_at, order_id, order_item_id, product_variant_id,
+                                          stock_location_id, quantity_reserved, quantity_fulfilled, is_active,
+                                          expires_at, notes, reserved_at)
+       values ${reservations.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      reservations.flatMap((r) => [
+        r.id,
+        reservedAt,
+        reservedAt,
+        r.order.id,
+        r.orderItem.id,
+        r.productVariant.id,
+        r.stockLocation.id,
+        r.quantityReserved,
+        r.quantityFulfilled,
+        r.isActive,
+        r.expiresAt,
+        r.notes,
+        reservedAt,
+      ]),
     );
     return reservations;
   }
@@ -133,13 +157,20 @@ export class ReservationBookingService {
   private async checkItems(
     orderId: string,
     lines: readonly ReservationLine[],
-  ): Promise<Map<string, OrderItem>> {
-    const items = new Map((await this.orders.items(orderId)).map((item) => [item.id, item]));
+  ): Promise<Map<string, OrderItemLine>> {
+    const items = new Map(
+      (
+        await this.orders.itemLines(
+          orderId,
+          lines.map((line) => line.orderItemId),
+        )
+      ).map((item) => [item.id, item]),
+    );
     for (const line of lines) {
       const item = items.get(line.orderItemId);
       if (!item) throw new NotFoundError(`Order item ${line.orderItemId} of order ${orderId}`);
-      if (item.productVariant.id !== line.productVariantId) {
-        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariant.id}`, [
+      if (item.productVariantId !== line.productVariantId) {
+        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariantId}`, [
           { field: 'productVariantId', message: `must be the variant of order item ${item.id}` },
         ]);
       }
@@ -152,7 +183,7 @@ export class ReservationBookingService {
    * fulfilled, plus these lines, stays within its ordered quantity: an item never has more units
    * reserved than were ordered, and shipped units are not reserved again. Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
    */
-  private async checkOrderedQuantities(items: Map<string, OrderItem>, lines: readonly ReservationLine[]) {
+  private async checkOrderedQuantities(items: Map<string, OrderItemLine>, lines: readonly ReservationLine[]) {
     const requested = new Map<string, number>();
     for (const line of lines)
       requested.set(line.orderItemId, (requested.get(line.orderItemId) ?? 0) + line.quantity);
@@ -173,15 +204,9 @@ export class ReservationBookingService {
     );
     const held = new Map(rows.map((row) => [row.order_item_id, row.held]));
     const fulfilled = new Map(rows.map((row) => [row.order_item_id, row.fulfilled]));
-    // Reservations made earlier in this transaction are not flushed yet; count them too.
-    for (const entity of this.em.getUnitOfWork().getPersistStack()) {
-      if (entity instanceof InventoryReservation && entity.isActive && requested.has(entity.orderItem.id)) {
-        held.set(entity.orderItem.id, (held.get(entity.orderItem.id) ?? 0) + outstandingOf(entity));
-      }
-    }
     const over = itemIds
       .map((itemId) => {
-        const item = items.get(itemId) as OrderItem;
+        const item = items.get(itemId) as OrderItemLine;
         return {
           orderItemId: itemId,
           ordered: item.quantity,
@@ -234,7 +259,7 @@ export class ReservationBookingService {
   }
 
   /** One guarded UPDATE per stock level in id order; on any shortage, undo and report every short line. */
-  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItem>): Promise<void> {
+  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItemLine>): Promise<void> {
     const ordered = [...groups].sort((a, b) => byText(a.level?.id ?? '', b.level?.id ?? ''));
     const taken: LevelGroup[] = [];
     const shortages: StockShortage[] = [];

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { OrderHistoryService } from '../history/order-history.service';
+import { OrderHistoryService, RecordHistoryInput } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { InventoryReservation } from './inventory-reservation.entity';
+import { ReservationData } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
 
 /** What happened to a reservation: it was made, extended, or (partly) released for a reason. */
 export type ReservationChange = 'reserved' | 'extended' | ReleaseReason;
 
 export interface ReservationEvent {
-  reservation: InventoryReservation;
+  reservation: ReservationData;
   change: ReservationChange;
   /** Units this change reserved, released or fulfilled. */
   quantity: number;
@@ -49,7 +49,20 @@ function describe(event: ReservationEvent): string {
 export class ReservationHistory {
   constructor(private readonly history: OrderHistoryService) {}
 
-  async record(events: ReservationEvent[]): Promise<void> {
+  /** The entries are persisted, inserted at flush with the reservations they describe. */
+  record(events: ReservationEvent[]): Promise<void> {
+    return this.write(events, (input) => this.history.record(input));
+  }
+
+  /** The entries are inserted at once (OrderHistoryService.insert), for reservations inserted by SQL. */
+  insert(events: ReservationEvent[]): Promise<void> {
+    return this.write(events, (input) => this.history.insert(input));
+  }
+
+  private async write(
+    events: ReservationEvent[],
+    write: (input: RecordHistoryInput) => Promise<unknown>,
+  ): Promise<void> {
     const sorted = [...events].sort(
       (a, b) =>
         a.reservation.order.id.localeCompare(b.reservation.order.id) ||
@@ -58,7 +71,7 @@ export class ReservationHistory {
     for (const event of sorted) {
       const r = event.reservation;
       const held = event.change === 'reserved' || event.change === 'extended';
-      await this.history.record({
+      await write({
         order: r.order.id,
         action: held ? OrderHistoryAction.INVENTORY_RESERVED : OrderHistoryAction.INVENTORY_RELEASED,
         description: describe(event),

@@ -150,8 +150,19 @@ export class ReservationSettlementService {
    */
   async releaseExpired(pairs: readonly StockPair[]): Promise<number> {
     if (pairs.length === 0) return 0;
+    const now = new Date();
+    // Usually nothing has expired: one plain look (it sees the rows the locking read below would
+    // start from) spares loading and locking when there is nothing to release.
+    const due = await this.em.execute<{ id: string }[]>(
+      `select id from inventory_reservations
+        where is_active and expires_at <= ?
+          and (product_variant_id, stock_location_id) in (${pairs.map(() => '(?, ?)').join(', ')})
+        limit 1`,
+      [now, ...pairs.flatMap((pair) => [pair.productVariantId, pair.stockLocationId])],
+    );
+    if (due.length === 0) return 0;
     const reservations = await this.lockActive({
-      expiresAt: { $lte: new Date() },
+      expiresAt: { $lte: now },
       $or: pairs.map((pair) => ({
         productVariant: pair.productVariantId,
         stockLocation: pair.stockLocationId,

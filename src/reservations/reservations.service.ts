@@ -6,7 +6,7 @@ import { parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrdersService } from '../orders/orders.service';
 import { OrderStatus } from '../orders/order-status.enum';
-import { InventoryReservation } from './inventory-reservation.entity';
+import { InventoryReservation, ReservationData } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
 import { ReservationBookingService, ReservationLine, ReserveOptions } from './reservation-booking.service';
 import { ReservationSettlementService } from './reservation-settlement.service';
@@ -56,7 +56,7 @@ const SORTABLE = {
   quantityReserved: 'quantityReserved',
 };
 
-export function toReservationResponse(r: InventoryReservation): ReservationResponse {
+export function toReservationResponse(r: ReservationData): ReservationResponse {
   return {
     id: r.id,
     orderId: r.order.id,
@@ -92,8 +92,8 @@ export class ReservationsService {
    * One reservation for an order item (POST /reservations). The order must still be open; its row
    * is locked first (as every order action does), so a concurrent cancel cannot leave it holding stock.
    */
-  async create(input: CreateReservationInput): Promise<InventoryReservation> {
-    const order = await this.orders.lock(input.orderId);
+  async create(input: CreateReservationInput): Promise<ReservationData> {
+    const order = await this.orders.lockStatus(input.orderId);
     if (CLOSED_STATUSES.has(order.status)) {
       throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
         orderStatus: order.status,
@@ -126,7 +126,7 @@ export class ReservationsService {
     orderId: string,
     lines: ReservationLine[],
     options: ReserveOptions = {},
-  ): Promise<InventoryReservation[]> {
+  ): Promise<ReservationData[]> {
     return this.booking.reserveMany(orderId, lines, options);
   }
 
