@@ -105,7 +105,6 @@ function pageOf(query, max = 100) {
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
 
-const limitOffset = ({ pageSize, offset }) => `limit ${pageSize}${offset > 0 ? ` offset ${offset}` : ''}`;
 const meta = ({ page, pageSize }, total) => ({
   page,
   pageSize,
@@ -161,7 +160,6 @@ module.exports = {
   userByEmail,
   recordHistory,
   pageOf,
-  limitOffset,
   meta,
   TRANSITIONS,
   toFulfillmentResponse,
