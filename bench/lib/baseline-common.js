@@ -37,17 +37,18 @@ async function userByEmail(db, email) {
   return rows[0];
 }
 
-// --- history (OrderHistoryService.record) ------------------------------------------------------
+// --- history (OrderHistoryService.insert: the entry written at once, by SQL) ------------------
 
-const ORM_HISTORY_INSERT = `insert into "order_history" ("id", "order_id", "sequence", "action", "old_status", "new_status", "description", "performed_by_id", "additional_data", "ip_address", "user_agent", "created_at", "previous_hash", "hash") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+const HISTORY_INSERT = `insert into order_history (id, order_id, sequence, action, old_status, new_status, description,
+                                  performed_by_id, additional_data, ip_address, user_agent, created_at,
+                                  previous_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
 
 async function recordHistory(
   db,
   actor,
   req,
   { orderId, action, oldStatus = null, newStatus = null, description, additionalData },
-  // The ORM's INSERT at flush (OrderHistoryService.record), or OrderHistoryService.insert's.
-  insertSql = ORM_HISTORY_INSERT,
 ) {
   await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`order_history:${orderId}`]);
   const { rows } = await db.query(
@@ -76,7 +77,7 @@ async function recordHistory(
     previousHash: head.hash,
   };
   const hash = hashEntry(entry);
-  await db.query(insertSql, [
+  await db.query(HISTORY_INSERT, [
     entry.id,
     orderId,
     entry.sequence,

@@ -12,12 +12,6 @@ const CLOSED_ORDER_STATUSES = [
   'refunded',
 ];
 
-// OrderHistoryService.insert: the reservation's history entry is written at once, by SQL.
-const HISTORY_INSERT = `insert into order_history (id, order_id, sequence, action, old_status, new_status, description,
-                                  performed_by_id, additional_data, ip_address, user_agent, created_at,
-                                  previous_hash, hash)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
-
 // --- POST /reservations (ReservationBookingService.reserveMany with one line) -----------------
 
 async function createReservation(db, actor, body, req) {
@@ -123,32 +117,26 @@ async function createReservation(db, actor, body, req) {
     fulfilledAt: null,
     releaseReason: null,
   };
-  await recordHistory(
-    db,
-    actor,
-    req,
-    {
-      orderId,
-      action: 'inventory_reserved',
-      description: `Reserved ${quantity} × ${level.sku} at ${level.code}`,
-      additionalData: {
-        change: 'reserved',
-        reservationId: reservation.id,
-        orderItemId,
-        productVariantId,
-        sku: level.sku,
-        stockLocationId,
-        stockLocationCode: level.code,
-        quantity,
-        quantityReserved: quantity,
-        quantityFulfilled: 0,
-        isActive: true,
-        releaseReason: null,
-        expiresAt: null,
-      },
+  await recordHistory(db, actor, req, {
+    orderId,
+    action: 'inventory_reserved',
+    description: `Reserved ${quantity} × ${level.sku} at ${level.code}`,
+    additionalData: {
+      change: 'reserved',
+      reservationId: reservation.id,
+      orderItemId,
+      productVariantId,
+      sku: level.sku,
+      stockLocationId,
+      stockLocationCode: level.code,
+      quantity,
+      quantityReserved: quantity,
+      quantityFulfilled: 0,
+      isActive: true,
+      releaseReason: null,
+      expiresAt: null,
     },
-    HISTORY_INSERT,
-  );
+  });
   await db.query(
     `insert into inventory_reservations (id, created_at, updated_at, order_id, order_item_id, product_variant_id,
                                           stock_location_id, quantity_reserved, quantity_fulfilled, is_active,

@@ -120,7 +120,8 @@ export class FulfillmentStatusService {
         additionalData: data,
       });
     } else if (to === S.READY_TO_SHIP) {
-      await this.history.record({
+      // Written at once (one INSERT, no entity to flush): nothing reads the entry afterwards.
+      await this.history.insert({
         order: order.id,
         action: OrderHistoryAction.PACKED,
         description: `Fulfillment ${number} packed and ready to ship`,
@@ -129,7 +130,7 @@ export class FulfillmentStatusService {
     } else if (to === S.SHIPPED) {
       await this.ship(await this.orders.lock(order.id), fulfillment, data);
     } else {
-      await this.history.record({
+      await this.history.insert({
         order: order.id,
         action: OrderHistoryAction.STATUS_CHANGED,
         description: `Fulfillment ${number} moved from ${from} to ${to}`,
