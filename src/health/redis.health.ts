@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
 @Injectable()
@@ -12,8 +12,15 @@ export class RedisHealthIndicator implements OnModuleDestroy {
     config: AppConfig,
   ) {
     const url = config.get('REDIS_URL');
-    if (url)
-      this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    if (url) {
+      // Loaded only when configured: an instance without Redis never needs ioredis.
+      const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
+      this.client = new RedisClient(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      });
+    }
   }
 
   async check(key: string) {
