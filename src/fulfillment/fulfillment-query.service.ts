@@ -25,7 +25,7 @@ const SORTABLE = {
   shippedAt: 'shippedAt',
 };
 
-/** The columns of SORTABLE's properties, for the lean list. */
+/** The same sort fields, by column, for the lean list. */
 const SORT_COLUMNS: Record<string, string> = {
   createdAt: 'created_at',
   updatedAt: 'updated_at',
@@ -69,9 +69,9 @@ export class FulfillmentQueryService {
     if (query.orderId) filter('order_id = ?', query.orderId);
     if (query.from) filter('created_at >= ?', parseInstant(query.from, 'from'));
     if (query.to) filter('created_at < ?', parseInstant(query.to, 'to'));
-    const orderBy = parseSort(query.sort, SORTABLE, '-createdAt')
+    const orderBy = parseSort(query.sort, SORT_COLUMNS, '-createdAt')
       .flatMap((field) => Object.entries(field))
-      .map(([property, direction]) => `${SORT_COLUMNS[property]} ${direction}`);
+      .map(([column, direction]) => `${column} ${direction}`);
     const where = conditions.length ? `where ${conditions.join(' and ')}` : '';
     const [rows, [{ total }]] = await Promise.all([
       this.em.execute<FulfillmentRow[]>(

@@ -101,10 +101,13 @@ export class OrderDetailsService {
     return toCustomerOrderDetailResponseFromRows(order, items, fulfillments);
   }
 
-  /** An action's answer, inside its transaction: from the entities of its unit of work. */
+  /**
+   * An action's answer, inside its transaction: from the entities of its unit of work, since the
+   * action's own changes (the order, released or fulfilled reservations) are flushed only when
+   * these entity reads run; the lean statements of `get` would not see them.
+   */
   async describe(order: Order): Promise<OrderDetailResponse> {
     const items = await this.orders.items(order.id);
-    // Entities, not an aggregate query: reading them flushes reservations made in this transaction.
     const reservations = await this.reservations.listForOrder(order.id);
     const fulfillments = await this.fulfillmentsOf(order.id);
     const shipped = await this.fulfillment.shippedQuantities(order.id);
