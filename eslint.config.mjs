@@ -16,6 +16,25 @@ export default tseslint.config(
     },
   },
   {
+    // Request fields state null, id and text rules through src/common/field-decorators.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/common/field-decorators.ts', 'src/config/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional', 'IsUUID', 'ValidateIf'],
+              message: 'Use Optional, Nullable or IsId from src/common/field-decorators.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
   },

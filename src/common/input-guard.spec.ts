@@ -1,4 +1,6 @@
-import { jsonDepthExceeds, pathsWithNul } from './input-guard';
+import { invalidText, jsonDepthExceeds } from './input-guard';
+
+const fields = (value: unknown) => invalidText(value).map((error) => error.field);
 
 describe('jsonDepthExceeds', () => {
   const nested = (depth: number) => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
@@ -22,10 +24,10 @@ describe('jsonDepthExceeds', () => {
   });
 });
 
-describe('pathsWithNul', () => {
+describe('invalidText', () => {
   it('names every string holding a NUL, nested paths dotted, array elements by index', () => {
     expect(
-      pathsWithNul({
+      fields({
         note: 'a\u0000b',
         ok: 'fine',
         items: [{ name: 'x' }, { name: '\u0000' }],
@@ -35,10 +37,26 @@ describe('pathsWithNul', () => {
   });
 
   it('query values (strings and repeated parameters), keys, and a bare string body', () => {
-    expect(pathsWithNul({ q: 'x', status: ['pending', 'a\u0000'] })).toEqual(['status.1']);
-    expect(pathsWithNul({ 'a\u0000': 1 })).toEqual(['a\u0000']);
-    expect(pathsWithNul('\u0000')).toEqual(['body']);
-    expect(pathsWithNul(undefined)).toEqual([]);
-    expect(pathsWithNul({ n: 1, b: true, z: null })).toEqual([]);
+    expect(fields({ q: 'x', status: ['pending', 'a\u0000'] })).toEqual(['status.1']);
+    expect(fields({ 'a\u0000': 1 })).toEqual(['a\u0000']);
+    expect(fields('\u0000')).toEqual(['body']);
+    expect(fields(undefined)).toEqual([]);
+    expect(fields({ n: 1, b: true, z: null })).toEqual([]);
+  });
+
+  it('names lone surrogates (high or low, anywhere in the string), keeps paired ones', () => {
+    expect(
+      invalidText({
+        email: '\ud800@example.com',
+        shippingAddress: { line2: 'Flat \udc00' },
+        packingMaterials: ['ok', 'x\ud83d'],
+        emoji: 'parcel \ud83d\udce6 sent',
+      }),
+    ).toEqual([
+      { field: 'email', message: expect.stringContaining('unpaired surrogate') },
+      { field: 'packingMaterials.1', message: expect.stringContaining('unpaired surrogate') },
+      { field: 'shippingAddress.line2', message: expect.stringContaining('unpaired surrogate') },
+    ]);
+    expect(fields({ '\ud800': 'x' })).toEqual(['\ud800']);
   });
 });

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, MaxLength } from 'class-validator';
+import { IsISO8601, MaxLength } from 'class-validator';
+import { Optional } from './field-decorators';
 import { MAX_TIMESTAMP_LENGTH } from './validation';
 
 export interface InstantQueryOptions {
@@ -20,7 +21,7 @@ export function OptionalInstant(options: InstantQueryOptions): PropertyDecorator
   return applyDecorators(
     MaxLength(MAX_TIMESTAMP_LENGTH),
     IsISO8601(strictSeparator ? { strict: true, strictSeparator: true } : { strict: true }),
-    IsOptional(),
+    Optional(),
     ApiPropertyOptional({ format: 'date-time', maxLength: MAX_TIMESTAMP_LENGTH, ...doc }),
   );
 }

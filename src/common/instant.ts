@@ -38,6 +38,22 @@ export function parseInclusiveEnd(value: string, field: string): { at: Date; inc
     : { at, inclusive: true };
 }
 
+/**
+ * Every `to`-style upper bound of a filter (`to`, `createdTo`) is inclusive: `{ $lte: instant }`,
+ * or for a date alone `{ $lt: next day's start }` (the whole day, UTC). `…Before` bounds are not
+ * upper bounds of this kind: they are strict (`parseInstant`, `$lt`).
+ */
+export function inclusiveEndCondition(value: string, field: string): { $lt: Date } | { $lte: Date } {
+  const end = parseInclusiveEnd(value, field);
+  return end.inclusive ? { $lte: end.at } : { $lt: end.at };
+}
+
+/** The same bound for hand-written SQL: `column <= ?` or `column < ?`, and its parameter. */
+export function inclusiveEndSql(column: string, value: string, field: string): [string, Date] {
+  const end = parseInclusiveEnd(value, field);
+  return [`${column} ${end.inclusive ? '<=' : '<'} ?`, end.at];
+}
+
 /** `date T time zone`, the zone spelled `Z` or `±HH:MM` (what Date parses); a date alone as it is. */
 function normalize(value: string): string {
   const match = DATE_TIME.exec(value);

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BadRequestError } from './errors';
+import { Optional, SingleLine } from './field-decorators';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -15,7 +16,7 @@ export class PageQueryDto {
     default: 1,
     example: 1,
   })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -30,7 +31,7 @@ export class PageQueryDto {
     default: 20,
     example: 20,
   })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -43,8 +44,9 @@ export class PageQueryDto {
     maxLength: 200,
     pattern: '^-?[A-Za-z]+(,-?[A-Za-z]+)*$',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(200)
   @Matches(/^-?[A-Za-z]+(,-?[A-Za-z]+)*$/, {
     message: 'must be comma-separated field names, each optionally prefixed by -',

@@ -1,14 +1,20 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadRequestError, FieldError } from './errors';
+import { NOT_NULL } from './field-decorators';
 
 /** The longest ISO-8601 instant we accept: `2026-01-31T23:59:59.123456789+05:30` (35 characters). */
 export const MAX_TIMESTAMP_LENGTH = 35;
 
-/** Every failed constraint as `{field, message}`, nested fields by their path (`items.0.quantity`). */
+/**
+ * Every failed constraint as `{field, message}`, nested fields by their path (`items.0.quantity`).
+ * A `null` where none is taken says only that (not also "must be a string", "must be longer…").
+ */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    const constraints = error.constraints ?? {};
+    const messages = NOT_NULL in constraints ? [constraints[NOT_NULL]] : Object.values(constraints);
+    const own = messages.map((message) => ({
       field,
       message: /^property \S+ should not exist$/.test(message) ? 'is not an allowed field' : message,
     }));

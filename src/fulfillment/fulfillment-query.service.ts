@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FilterQuery, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
-import { parseInstant } from '../common/instant';
+import { inclusiveEndSql, parseInstant } from '../common/instant';
 import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
 import { OrdersService } from '../orders/orders.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
@@ -68,7 +68,7 @@ export class FulfillmentQueryService {
     if (query.assignedToId) filter('assigned_to_id = ?', query.assignedToId);
     if (query.orderId) filter('order_id = ?', query.orderId);
     if (query.from) filter('created_at >= ?', parseInstant(query.from, 'from'));
-    if (query.to) filter('created_at < ?', parseInstant(query.to, 'to'));
+    if (query.to) filter(...inclusiveEndSql('created_at', query.to, 'to'));
     const orderBy = parseSort(query.sort, SORT_COLUMNS, '-createdAt')
       .flatMap((field) => Object.entries(field))
       .map(([column, direction]) => `${column} ${direction}`);
@@ -145,8 +145,9 @@ export class FulfillmentQueryService {
       params.push(parseInstant(query.from, 'from'));
     }
     if (query.to) {
-      conditions.push('created_at < ?');
-      params.push(parseInstant(query.to, 'to'));
+      const [condition, at] = inclusiveEndSql('created_at', query.to, 'to');
+      conditions.push(condition);
+      params.push(at);
     }
     if (query.warehouseLocation) {
       conditions.push('warehouse_location = ?');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError } from '../common/errors';
-import { parseInstant } from '../common/instant';
+import { parseInclusiveEnd, parseInstant } from '../common/instant';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import {
   AnalyticsInterval,
@@ -28,7 +28,8 @@ export interface AnalyticsRange {
 /** Defaults (the last 30 days up to now), from ≤ to, and at most MAX_BUCKETS buckets. */
 export function resolveRange(query: AnalyticsQueryDto, now = new Date()): AnalyticsRange {
   const interval = query.interval ?? AnalyticsInterval.DAY;
-  const to = query.to ? parseInstant(query.to, 'to') : now;
+  // The range ends before `to`, or after the whole day of a date alone (as every `to` of the API).
+  const to = query.to ? parseInclusiveEnd(query.to, 'to').at : now;
   const from = query.from
     ? parseInstant(query.from, 'from')
     : new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
-import { parseInstant } from '../common/instant';
+import { inclusiveEndCondition, parseInstant } from '../common/instant';
 import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
@@ -140,7 +140,7 @@ export class OrdersService {
     if (query.customerId) qb.andWhere({ customer: query.customerId });
     if (query.createdFrom)
       qb.andWhere({ createdAt: { $gte: parseInstant(query.createdFrom, 'createdFrom') } });
-    if (query.createdTo) qb.andWhere({ createdAt: { $lt: parseInstant(query.createdTo, 'createdTo') } });
+    if (query.createdTo) qb.andWhere({ createdAt: inclusiveEndCondition(query.createdTo, 'createdTo') });
     if (query.q) {
       const q = query.q.trim();
       qb.andWhere(

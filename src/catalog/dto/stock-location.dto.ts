@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import { Optional, SingleLine } from '../../common/field-decorators';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -9,6 +10,7 @@ const toBoolean = ({ value }: { value: unknown }) =>
 export class CreateStockLocationDto {
   @ApiProperty({ example: 'WH-A', maxLength: 32, description: 'Unique short code' })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(32)
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
@@ -18,6 +20,7 @@ export class CreateStockLocationDto {
 
   @ApiProperty({ example: 'Warehouse A, Berlin', maxLength: 255 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(255)
   name: string;
@@ -25,8 +28,9 @@ export class CreateStockLocationDto {
 
 export class UpdateStockLocationDto {
   @ApiPropertyOptional({ example: 'Warehouse A, Berlin', maxLength: 255 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(255)
   name?: string;
@@ -35,14 +39,14 @@ export class UpdateStockLocationDto {
     example: false,
     description: 'Inactive locations are left out of availability and take no new reservations',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isActive?: boolean;
 }
 
 export class ListStockLocationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   isActive?: boolean;

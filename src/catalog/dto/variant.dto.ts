@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import { Optional, SingleLine } from '../../common/field-decorators';
 
 export class CreateVariantDto {
   @ApiProperty({ example: 'TSHIRT-BLK-M', maxLength: 64, description: 'Unique stock keeping unit' })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(64)
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, {
@@ -14,6 +16,7 @@ export class CreateVariantDto {
 
   @ApiProperty({ example: 'T-shirt, black, M', maxLength: 255 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(255)
   name: string;
@@ -21,14 +24,16 @@ export class CreateVariantDto {
 
 export class ListVariantsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'TSHIRT-BLK-M', maxLength: 64, description: 'Exact SKU' })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(64)
   sku?: string;
 
   @ApiPropertyOptional({ example: 'shirt', maxLength: 100, description: 'Part of the SKU or name' })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(100)
   q?: string;

@@ -1,20 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsEnum,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { FulfillmentStatus } from '../fulfillment-status.enum';
 import { IsQuantityMap, IsWeight, MAX_FULFILLMENT_LINES, MAX_LINE_QUANTITY } from './fulfillment-validators';
+import {
+  CanonicalIdKeys,
+  IsId,
+  MultiLine,
+  Nullable,
+  Optional,
+  SingleLine,
+} from '../../common/field-decorators';
 
 const NOT_BLANK = /\S/;
 export const FULFILLMENT_NOTES_MAX_LENGTH = 2000;
@@ -24,6 +21,7 @@ const ITEMS_EXAMPLE = { '3f1c2b7e-8d7a-4c59-9a43-0b6f5d2e8c11': 2 };
 export class CreateFulfillmentDto {
   @ApiProperty({ example: 'WH-A', maxLength: 64, description: 'Where the goods are picked' })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(64)
   @Matches(NOT_BLANK, { message: 'warehouseLocation must not be blank' })
@@ -37,18 +35,19 @@ export class CreateFulfillmentDto {
     example: ITEMS_EXAMPLE,
     description: 'Order item id → quantity to fulfil; at most what is still unfulfilled of each item',
   })
+  @CanonicalIdKeys()
   @IsQuantityMap()
   items: Record<string, number>;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'An active warehouse or admin user' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   assignedToId?: string;
 }
 
 export class AssignFulfillmentDto {
   @ApiProperty({ format: 'uuid', description: 'An active warehouse or admin user' })
-  @IsUUID()
+  @IsId()
   assignedToId: string;
 }
 
@@ -62,8 +61,9 @@ export class ChangeFulfillmentStatusDto {
     maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
     description: 'Kept with the history entry of the move',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @MultiLine()
   @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
   notes?: string;
 }
@@ -71,9 +71,9 @@ export class ChangeFulfillmentStatusDto {
 /** Package details; `null` clears a field. */
 export class UpdatePackingDetailsDto {
   @ApiPropertyOptional({ type: String, example: 'M', maxLength: 32, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(32)
   boxSize?: string | null;
@@ -87,8 +87,7 @@ export class UpdatePackingDetailsDto {
     nullable: true,
     description: 'Kilograms, ≥ 0, at most 3 decimals; answered as a decimal string',
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsWeight()
   weight?: string | number | null;
 
@@ -99,11 +98,11 @@ export class UpdatePackingDetailsDto {
     maxItems: 20,
     nullable: true,
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @SingleLine({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(100, { each: true })
   packingMaterials?: string[] | null;
@@ -114,9 +113,9 @@ export class UpdatePackingDetailsDto {
     maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
     nullable: true,
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsString()
+  @MultiLine()
   @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
   pickingNotes?: string | null;
 
@@ -126,33 +125,34 @@ export class UpdatePackingDetailsDto {
     maxLength: FULFILLMENT_NOTES_MAX_LENGTH,
     nullable: true,
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @Nullable()
   @IsString()
+  @MultiLine()
   @MaxLength(FULFILLMENT_NOTES_MAX_LENGTH)
   packingNotes?: string | null;
 }
 
 export class ListFulfillmentsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
-  @IsOptional()
+  @Optional()
   @IsEnum(FulfillmentStatus)
   status?: FulfillmentStatus;
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(64)
   warehouseLocation?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   assignedToId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   orderId?: string;
 
   @OptionalInstant({ description: 'Created at or after' })
@@ -165,7 +165,7 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
 /** Sorting is fixed for the queue: open work first (oldest first), then the rest (newest first). */
 export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as const) {
   @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
-  @IsOptional()
+  @Optional()
   @IsEnum(FulfillmentStatus)
   status?: FulfillmentStatus;
 }
@@ -178,8 +178,9 @@ export class FulfillmentStatisticsQueryDto {
   to?: string;
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(64)
   warehouseLocation?: string;
 }

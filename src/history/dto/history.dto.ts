@@ -1,14 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, IsEnum } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../../identity/user-role.enum';
 import { OrderStatus } from '../../orders/order-status.enum';
 import { OrderHistoryAction } from '../order-history-action.enum';
-
-const toArray = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : Array.isArray(value) ? value : [value];
+import { IsId, Optional, QueryList } from '../../common/field-decorators';
 
 /** Filters of every history list: `?action=shipped&action=delivered&from=…&to=…&performedById=…`. */
 export class ListOrderHistoryQueryDto extends PageQueryDto {
@@ -17,12 +14,12 @@ export class ListOrderHistoryQueryDto extends PageQueryDto {
     enum: OrderHistoryAction,
     isArray: true,
     maxItems: Object.values(OrderHistoryAction).length,
-    description: 'Repeatable: `?action=shipped&action=delivered` matches either',
+    description:
+      'Repeat (`action=shipped&action=delivered`) or comma-separate (`action=shipped,delivered`) for several',
     example: [OrderHistoryAction.SHIPPED],
   })
-  @IsOptional()
-  @Transform(toArray)
-  @IsArray()
+  @Optional()
+  @QueryList()
   @ArrayMaxSize(Object.values(OrderHistoryAction).length)
   @IsEnum(OrderHistoryAction, { each: true })
   action?: OrderHistoryAction[];
@@ -42,15 +39,15 @@ export class ListOrderHistoryQueryDto extends PageQueryDto {
   to?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries by this user' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   performedById?: string;
 }
 
 export class ListHistoryQueryDto extends ListOrderHistoryQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries of this order' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   orderId?: string;
 }
 

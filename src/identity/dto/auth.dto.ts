@@ -1,15 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { UserRole } from '../user-role.enum';
+import { SingleLine } from '../../common/field-decorators';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@oms.local', maxLength: 254 })
   @IsEmail()
+  @SingleLine()
   @MaxLength(254)
   email: string;
 
   @ApiProperty({ example: 'admin-password-123', minLength: 1, maxLength: 128 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(128)
   password: string;

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsEnum, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsEnum, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../user-role.enum';
+import { Optional, SingleLine } from '../../common/field-decorators';
 
 export const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -10,17 +11,20 @@ export const toBoolean = ({ value }: { value: unknown }) =>
 export class CreateUserDto {
   @ApiProperty({ example: 'jane.doe@example.com', maxLength: 254 })
   @IsEmail()
+  @SingleLine()
   @MaxLength(254)
   email: string;
 
   @ApiProperty({ example: 'correct-horse-battery-staple', minLength: 12, maxLength: 128 })
   @IsString()
+  @SingleLine()
   @MinLength(12)
   @MaxLength(128)
   password: string;
 
   @ApiProperty({ example: 'Jane Doe', maxLength: 200 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(200)
   fullName: string;
@@ -32,25 +36,27 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'Jane Doe', maxLength: 200 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(200)
   fullName?: string;
 
   @ApiPropertyOptional({ enum: UserRole, enumName: 'UserRole', example: UserRole.WAREHOUSE })
-  @IsOptional()
+  @Optional()
   @IsEnum(UserRole)
   role?: UserRole;
 
   @ApiPropertyOptional({ example: false })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isActive?: boolean;
 
   @ApiPropertyOptional({ example: 'another-horse-battery-staple', minLength: 12, maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MinLength(12)
   @MaxLength(128)
   password?: string;
@@ -58,12 +64,12 @@ export class UpdateUserDto {
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: UserRole, enumName: 'UserRole' })
-  @IsOptional()
+  @Optional()
   @IsEnum(UserRole)
   role?: UserRole;
 
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   isActive?: boolean;

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../../identity/user-role.enum';
 import { NOTE_MAX_LENGTH } from '../note-rules';
+import { MultiLine, Optional } from '../../common/field-decorators';
 
 const queryBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -17,6 +18,7 @@ export class CreateNoteDto {
     maxLength: NOTE_MAX_LENGTH,
   })
   @IsString()
+  @MultiLine()
   @MinLength(1)
   @MaxLength(NOTE_MAX_LENGTH)
   @Matches(NOT_BLANK, { message: 'note must not be blank' })
@@ -27,7 +29,7 @@ export class CreateNoteDto {
     example: true,
     description: 'Internal notes are for staff only; warehouse staff may only write internal notes',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isInternal: boolean = true;
 
@@ -36,7 +38,7 @@ export class CreateNoteDto {
     example: false,
     description: 'Send the note to the customer; only allowed with isInternal: false',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   notifyCustomer: boolean = false;
 }
@@ -47,15 +49,16 @@ export class UpdateNoteDto {
     minLength: 1,
     maxLength: NOTE_MAX_LENGTH,
   })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @MultiLine()
   @MinLength(1)
   @MaxLength(NOTE_MAX_LENGTH)
   @Matches(NOT_BLANK, { message: 'note must not be blank' })
   note?: string;
 
   @ApiPropertyOptional({ example: false })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isInternal?: boolean;
 
@@ -63,14 +66,14 @@ export class UpdateNoteDto {
     example: true,
     description: 'Turning this on for a public note queues a customer notification',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   notifyCustomer?: boolean;
 }
 
 export class ListNotesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: Boolean, description: 'Only internal (true) or only public (false) notes' })
-  @IsOptional()
+  @Optional()
   @Transform(queryBoolean)
   @IsBoolean()
   isInternal?: boolean;

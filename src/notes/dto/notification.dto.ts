@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { IsEnum } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { NotificationStatus } from '../notification-status.enum';
+import { IsId, Optional } from '../../common/field-decorators';
 
 export class ListNotificationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: NotificationStatus, enumName: 'NotificationStatus' })
-  @IsOptional()
+  @Optional()
   @IsEnum(NotificationStatus)
   status?: NotificationStatus;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   orderId?: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional } from 'class-validator';
+import { IsEnum } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
+import { Optional } from '../../common/field-decorators';
 
 export enum AnalyticsInterval {
   DAY = 'day',
@@ -14,13 +15,14 @@ export const DEFAULT_RANGE_DAYS = 30;
 export class AnalyticsQueryDto {
   @OptionalInstant({
     example: '2026-11-01T00:00:00Z',
-    description: 'Start, inclusive (default: 30 days before `to`)',
+    description: 'Start, inclusive (default: 30 days before `to`); a date alone means its start (UTC)',
   })
   from?: string;
 
   @OptionalInstant({
     example: '2026-12-01T00:00:00Z',
-    description: 'End, exclusive (default: now). At most 366 buckets after `from`',
+    description:
+      'End, exclusive (default: now); a date alone includes that whole day (UTC). At most 366 buckets after `from`',
   })
   to?: string;
 
@@ -30,7 +32,7 @@ export class AnalyticsQueryDto {
     default: AnalyticsInterval.DAY,
     description: 'Bucket size; buckets start at 00:00 UTC (weeks on Monday)',
   })
-  @IsOptional()
+  @Optional()
   @IsEnum(AnalyticsInterval)
   interval: AnalyticsInterval = AnalyticsInterval.DAY;
 }

@@ -7,9 +7,7 @@ import {
   IsBoolean,
   IsEnum,
   IsInt,
-  IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -18,14 +16,15 @@ import {
 } from 'class-validator';
 import { IsMoney } from '../../orders/money';
 import { MAX_ITEM_QUANTITY, MAX_ORDER_ITEMS } from '../../orders/dto/order.dto';
+import { IsId, Optional, SingleLine } from '../../common/field-decorators';
 
 export class PinnedLocationDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   orderItemId: string;
 
   @ApiProperty({ format: 'uuid', description: 'Reserve this item only at this location' })
-  @IsUUID()
+  @IsId()
   stockLocationId: string;
 }
 
@@ -37,7 +36,7 @@ export class ConfirmOrderDto {
       'Pin items to a location; the others are placed by the location strategy: one active location that ' +
       'can serve every item, else per item the location with most available, split only when needed',
   })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(MAX_ORDER_ITEMS)
   @ValidateNested({ each: true })
@@ -65,6 +64,7 @@ export class RecordPaymentDto {
 
   @ApiProperty({ example: 'PSP-7F3A-2291', maxLength: 128, description: 'The payment provider’s reference' })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(128)
   reference: string;
@@ -73,6 +73,7 @@ export class RecordPaymentDto {
 export class CancelOrderDto {
   @ApiProperty({ example: 'Customer changed their mind', maxLength: 500 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(500)
   reason: string;
@@ -80,7 +81,7 @@ export class CancelOrderDto {
 
 export class ReturnItemDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   orderItemId: string;
 
   @ApiProperty({ example: 1, minimum: 1, maximum: MAX_ITEM_QUANTITY })
@@ -93,6 +94,7 @@ export class ReturnItemDto {
 export class ReturnRequestDto {
   @ApiProperty({ example: 'Wrong size', maxLength: 500 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(500)
   reason: string;
@@ -115,8 +117,8 @@ export class ReceivedItemDto extends ReturnItemDto {
     format: 'uuid',
     description: 'Where to restock (default: the location the item was shipped from)',
   })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   stockLocationId?: string;
 }
 
@@ -141,6 +143,7 @@ export class RefundDto {
 
   @ApiProperty({ example: 'Returned items', maxLength: 500 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(500)
   reason: string;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -8,9 +8,7 @@ import {
   IsInt,
   IsISO31661Alpha2,
   IsISO4217CurrencyCode,
-  IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -22,6 +20,7 @@ import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { IsMoney } from '../money';
 import { OrderStatus } from '../order-status.enum';
+import { IsId, Optional, QueryList, SingleLine } from '../../common/field-decorators';
 
 export const MAX_ORDER_ITEMS = 100;
 export const MAX_ITEM_QUANTITY = 100000;
@@ -29,56 +28,64 @@ export const MAX_ITEM_QUANTITY = 100000;
 export class ShippingAddressDto {
   @ApiProperty({ example: 'Jane Doe', maxLength: 200 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
   @ApiProperty({ example: '1 Main Street', maxLength: 200 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(200)
   line1: string;
 
   @ApiPropertyOptional({ example: 'Flat 2', maxLength: 200 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(200)
   line2?: string;
 
   @ApiProperty({ example: 'Berlin', maxLength: 100 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(100)
   city: string;
 
   @ApiProperty({ example: '10115', maxLength: 20 })
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(20)
   postalCode: string;
 
   @ApiPropertyOptional({ example: 'BE', maxLength: 100 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(100)
   region?: string;
 
   @ApiProperty({ example: 'DE', description: 'ISO 3166-1 alpha-2', minLength: 2, maxLength: 2 })
   @IsString()
+  @SingleLine()
   @Matches(/^[A-Z]{2}$/, { message: 'must be two upper-case letters (ISO 3166-1 alpha-2)' })
   @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
   country: string;
 
   @ApiPropertyOptional({ example: '+49 30 1234567', maxLength: 32 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MaxLength(32)
   phone?: string;
 }
 
 export class OrderItemInputDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   variantId: string;
 
   @ApiProperty({ example: 2, minimum: 1, maximum: MAX_ITEM_QUANTITY })
@@ -98,7 +105,7 @@ export class OrderItemInputDto {
 
 export class CreateOrderDto {
   @ApiProperty({ format: 'uuid', description: 'An active user with role customer' })
-  @IsUUID()
+  @IsId()
   customerId: string;
 
   @ApiProperty({
@@ -108,6 +115,7 @@ export class CreateOrderDto {
     maxLength: 3,
   })
   @IsString()
+  @SingleLine()
   @Matches(/^[A-Z]{3}$/, { message: 'must be three upper-case letters (ISO 4217)' })
   @IsISO4217CurrencyCode({ message: 'must be an ISO 4217 currency code' })
   currency: string;
@@ -133,7 +141,7 @@ export class UpdateOrderDto {
     maxItems: MAX_ORDER_ITEMS,
     description: 'The complete new list of items (replaces the current one)',
   })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_ITEMS)
@@ -142,14 +150,11 @@ export class UpdateOrderDto {
   items?: OrderItemInputDto[];
 
   @ApiPropertyOptional({ type: ShippingAddressDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => ShippingAddressDto)
   shippingAddress?: ShippingAddressDto;
 }
-
-const toArray = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : Array.isArray(value) ? value : String(value).split(',');
 
 export class ListOrdersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
@@ -157,18 +162,18 @@ export class ListOrdersQueryDto extends PageQueryDto {
     enum: OrderStatus,
     isArray: true,
     maxItems: 9,
-    description: 'Repeat (`status=a&status=b`) or comma-separate for several',
+    description:
+      'Repeat (`status=pending&status=confirmed`) or comma-separate (`status=pending,confirmed`) for several',
   })
-  @IsOptional()
-  @Transform(toArray)
-  @IsArray()
+  @Optional()
+  @QueryList()
   @ArrayMaxSize(9)
   @IsEnum(OrderStatus, { each: true })
   status?: OrderStatus[];
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   customerId?: string;
 
   @OptionalInstant({ description: 'Created at or after' })
@@ -182,8 +187,9 @@ export class ListOrdersQueryDto extends PageQueryDto {
     maxLength: 254,
     description: 'Order number prefix, or the customer’s exact email (case-insensitive)',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @SingleLine()
   @MinLength(1)
   @MaxLength(254)
   q?: string;

@@ -1,21 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsISO8601,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsBoolean, IsISO8601, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_TIMESTAMP_LENGTH } from '../../common/validation';
 import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { ReleaseReason } from '../release-reason.enum';
+import { IsId, MultiLine, Nullable, Optional } from '../../common/field-decorators';
 
 export const MAX_RESERVATION_QUANTITY = 1_000_000;
 
@@ -24,19 +14,19 @@ const toBoolean = ({ value }: { value: unknown }) =>
 
 export class CreateReservationDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   orderId: string;
 
   @ApiProperty({ format: 'uuid', description: 'An item of that order' })
-  @IsUUID()
+  @IsId()
   orderItemId: string;
 
   @ApiProperty({ format: 'uuid', description: 'Must be the variant of the order item' })
-  @IsUUID()
+  @IsId()
   productVariantId: string;
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   stockLocationId: string;
 
   @ApiProperty({ example: 2, minimum: 1, maximum: MAX_RESERVATION_QUANTITY })
@@ -54,14 +44,15 @@ export class CreateReservationDto {
     description:
       'In the future. Absent: now + RESERVATION_TTL_MINUTES (never when that is unset); null: never expires',
   })
-  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @Nullable()
   @IsISO8601({ strict: true })
   @MaxLength(MAX_TIMESTAMP_LENGTH)
   expiresAt?: string | null;
 
   @ApiPropertyOptional({ example: 'Held for the VIP pre-order', maxLength: 1000 })
-  @IsOptional()
+  @Optional()
   @IsString()
+  @MultiLine()
   @MaxLength(1000)
   notes?: string;
 }
@@ -88,22 +79,22 @@ export class ExtendReservationDto {
 
 export class ListReservationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   orderId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   productVariantId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Optional()
+  @IsId()
   stockLocationId?: string;
 
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   isActive?: boolean;
@@ -117,7 +108,7 @@ export class ListReservationsQueryDto extends PageQueryDto {
 
 export class OrderReservationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   isActive?: boolean;
