@@ -331,26 +331,17 @@ describe('canonical ids, filters and text fields (e2e)', () => {
 
     it.each([
       [
-        'POST',
         '/users',
         'fullName',
         (v: string) => ({ email: 'x@test.local', password: 'long-password-1', fullName: v, role: 'support' }),
       ],
-      ['POST', '/variants', 'name', (v: string) => ({ sku: 'CTRL-1', name: v })],
-      ['POST', '/stock-locations', 'name', (v: string) => ({ code: 'CTRL-1', name: v })],
-      [
-        'POST',
-        '/orders',
-        'shippingAddress.city',
-        (v: string) => ({ shippingAddress: { ...ADDRESS, city: v } }),
-      ],
-      ['POST', '/auth/login', 'email', (v: string) => ({ email: v, password: 'x' })],
-    ])('%s %s refuses tab, CR, LF and other control characters in %s', async (method, path, field, body) => {
+      ['/variants', 'name', (v: string) => ({ sku: 'CTRL-1', name: v })],
+      ['/stock-locations', 'name', (v: string) => ({ code: 'CTRL-1', name: v })],
+      ['/orders', 'shippingAddress.city', (v: string) => ({ shippingAddress: { ...ADDRESS, city: v } })],
+      ['/auth/login', 'email', (v: string) => ({ email: v, password: 'x' })],
+    ])('POST %s refuses tab, CR, LF and other control characters in %s', async (path, field, body) => {
       for (const value of ['Jane\tDoe', 'Jane\rDoe', 'Jane\nDoe', 'Jane\u001bDoe', 'Jane\u0085Doe']) {
-        const res = await http(app)
-          [method === 'POST' ? 'post' : 'patch'](`${API}${path}`)
-          .set(users.admin.auth)
-          .send(body(value));
+        const res = await http(app).post(`${API}${path}`).set(users.admin.auth).send(body(value));
         expect(res.status).toBe(400);
         expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { http, TestUser } from '../utils/app';
+import { TestUser } from '../utils/app';
 import { uniqueCode } from '../utils/factories';
 import {
   buildWorld,
@@ -9,6 +9,7 @@ import {
   OpenApiDocument,
   Operation,
   operationsOf,
+  request,
   resolve,
   rolesOf,
   World,
@@ -181,8 +182,7 @@ describe('OWASP API8: odd JSON types and unstorable text in every body field', (
         ];
         const answers = await Promise.all(
           cases.map(([, value]) =>
-            http(world.app)
-              [op.method](url)
+            request(world.app, op.method, url)
               .set(user.auth)
               .send(withValue(bodies[op.key](), path, value)),
           ),
