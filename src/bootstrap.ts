@@ -18,13 +18,34 @@ import { UserRole } from './identity/user-role.enum';
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The input rules of every operation (src/common/field-decorators.ts, input-guard.ts, instant.ts). */
+const API_CONVENTIONS = [
+  '**Conventions of every operation**',
+  '- **Ids** are UUIDs in any letter case; they are stored and answered in lowercase.',
+  '- **Absent and `null`**: an optional field may be left out. `null` is taken only where the schema says ' +
+    '`nullable` (it clears the value, or means "never" for `expiresAt`); anywhere else `null` is a 400 ' +
+    'naming the field, never read as "absent".',
+  '- **Text** must be valid Unicode without NUL (`\\u0000`) or unpaired surrogates (`\\ud800`), at any ' +
+    'depth of a body or in a query: otherwise a 400 naming the field. Text fields are single-line (names, ' +
+    'emails, codes, SKUs, references, reasons, filters: a tab, line break or other control character is a ' +
+    '400) except the multi-line `note`, `notes`, `pickingNotes` and `packingNotes`, which keep tabs and line ' +
+    'breaks and refuse other control characters.',
+  '- **List filters** take several values repeated (`status=a&status=b`) or comma-separated (`status=a,b`).',
+  '- **Time filters** are ISO-8601; without a zone they are UTC. Lower bounds (`from`, `createdFrom`) include ' +
+    'their instant, a date alone from its start. Upper bounds (`to`, `createdTo`) include their instant (the ' +
+    "analytics' `to`, where bucket ranges end, excludes it), and a date alone includes that whole day. " +
+    '`…Before` bounds (`expiresBefore`) are strict: before the instant, a ' +
+    'date alone before that day starts.',
+].join('\n');
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('OMS — Order Management Service')
     .setDescription(
       'Everything that happens to an order after it is placed: the audit trail, staff and customer notes, ' +
         'warehouse fulfillment and inventory reservations. Log in with `POST /api/v1/auth/login`, then press ' +
-        '**Authorize** and paste the `accessToken`. Errors are `application/problem+json` (RFC 9457).',
+        '**Authorize** and paste the `accessToken`. Errors are `application/problem+json` (RFC 9457).\n\n' +
+        API_CONVENTIONS,
     )
     .setVersion('1.0.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -56,8 +56,13 @@ describe('timestamp filters (e2e)', () => {
     expect(from.status).toBe(200);
     expect(from.body.data.map((o: { id: string }) => o.id)).toEqual([order.id]);
 
-    const to = await list({ createdTo: zoneless }); // exclusive
+    const to = await list({ createdTo: zoneless }); // inclusive: the instant itself is in
     expect(to.status).toBe(200);
-    expect(to.body.data).toEqual([]);
+    expect(to.body.data.map((o: { id: string }) => o.id)).toEqual([order.id]);
+
+    const justBefore = new Date(order.createdAt.getTime() - 1).toISOString().replace('Z', '');
+    const before = await list({ createdTo: justBefore });
+    expect(before.status).toBe(200);
+    expect(before.body.data).toEqual([]);
   });
 });

@@ -155,10 +155,12 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
   @IsId()
   orderId?: string;
 
-  @OptionalInstant({ description: 'Created at or after' })
+  @OptionalInstant({ description: 'Created at or after this instant (a date alone: from its start, UTC)' })
   from?: string;
 
-  @OptionalInstant({ description: 'Created before' })
+  @OptionalInstant({
+    description: 'Created at or before this instant; a date alone includes that whole day (UTC)',
+  })
   to?: string;
 }
 
@@ -171,10 +173,12 @@ export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as c
 }
 
 export class FulfillmentStatisticsQueryDto {
-  @OptionalInstant({ description: 'Fulfillments created at or after' })
+  @OptionalInstant({ description: 'Created at or after this instant (a date alone: from its start, UTC)' })
   from?: string;
 
-  @OptionalInstant({ description: 'Fulfillments created before' })
+  @OptionalInstant({
+    description: 'Created at or before this instant; a date alone includes that whole day (UTC)',
+  })
   to?: string;
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })

@@ -176,10 +176,12 @@ export class ListOrdersQueryDto extends PageQueryDto {
   @IsId()
   customerId?: string;
 
-  @OptionalInstant({ description: 'Created at or after' })
+  @OptionalInstant({ description: 'Created at or after this instant (a date alone: from its start, UTC)' })
   createdFrom?: string;
 
-  @OptionalInstant({ description: 'Created before' })
+  @OptionalInstant({
+    description: 'Created at or before this instant; a date alone includes that whole day (UTC)',
+  })
   createdTo?: string;
 
   @ApiPropertyOptional({

@@ -101,7 +101,8 @@ export class ListReservationsQueryDto extends PageQueryDto {
 
   @OptionalInstant({
     example: '2026-12-01T12:00:00.000Z',
-    description: 'Only reservations with an expiresAt before this instant',
+    description:
+      'Only reservations with an expiresAt strictly before this instant; a date alone means before that day starts (UTC)',
   })
   expiresBefore?: string;
 }
