@@ -307,8 +307,12 @@ describe('orders CRUD (e2e)', () => {
       const at = new Date(row.created_at).toISOString();
       const from = await list({ customerId: buyer.user.id, createdFrom: at, sort: 'createdAt' }).expect(200);
       expect(from.body.data.map((o: { id: string }) => o.id)).toEqual([ids.b, ids.c]);
-      const to = await list({ customerId: buyer.user.id, createdTo: at }).expect(200);
-      expect(to.body.data.map((o: { id: string }) => o.id)).toEqual([ids.a]);
+      // Both ends include their instant (a date alone would include its whole day).
+      const to = await list({ customerId: buyer.user.id, createdTo: at, sort: 'createdAt' }).expect(200);
+      expect(to.body.data.map((o: { id: string }) => o.id)).toEqual([ids.a, ids.b]);
+      const before = new Date(new Date(row.created_at).getTime() - 1).toISOString();
+      const toBefore = await list({ customerId: buyer.user.id, createdTo: before }).expect(200);
+      expect(toBefore.body.data.map((o: { id: string }) => o.id)).toEqual([ids.a]);
     });
 
     it('refuses unknown sort fields, bad filters and too large pages', async () => {
