@@ -3,6 +3,7 @@ import { ConflictError } from '../common/errors';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { fromCents, toCents } from '../orders/money';
+import { outstandingCents, refundableCents } from '../orders/order-amounts';
 import { OrderStatus } from '../orders/order-status.enum';
 import { OrdersService } from '../orders/orders.service';
 import { assertActionAllowed, OrderAction } from './order-actions';
@@ -43,10 +44,11 @@ export class OrderPaymentsService {
     }
     const total = toCents(order.totalAmount);
     const paid = toCents(order.amountPaid);
-    if (paid + amount > total) {
+    const outstanding = outstandingCents(order);
+    if (amount > outstanding) {
       throw new ConflictError(
-        `A payment of ${fromCents(amount)} would exceed the order total: ${fromCents(paid)} of ${fromCents(total)} is paid, ${fromCents(total - paid)} is outstanding`,
-        { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(total - paid) },
+        `A payment of ${fromCents(amount)} would exceed the order total: ${fromCents(paid)} of ${fromCents(total)} is paid, ${fromCents(outstanding)} is outstanding`,
+        { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(outstanding) },
       );
     }
     order.amountPaid = fromCents(paid + amount);
@@ -68,7 +70,7 @@ export class OrderPaymentsService {
     const amount = toCents(dto.amount);
     const paid = toCents(order.amountPaid);
     const refunded = toCents(order.amountRefunded);
-    if (refunded + amount > paid) {
+    if (amount > refundableCents(order)) {
       throw new ConflictError(
         `A refund of ${fromCents(amount)} exceeds what can be refunded: ${fromCents(paid)} paid, ${fromCents(refunded)} refunded already`,
         {

@@ -8,6 +8,7 @@ import {
   IsInt,
   IsISO31661Alpha2,
   IsISO4217CurrencyCode,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -16,6 +17,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
@@ -26,6 +28,15 @@ import { OrderStatus } from '../order-status.enum';
 export const MAX_ORDER_ITEMS = 100;
 export const MAX_ITEM_QUANTITY = 100000;
 
+const NULL_IS_ABSENT = '`null` is the same as leaving it out: the field is not stored and not answered';
+
+/** Optional address fields: `null` means absent, so no read ever answers `null` for a string. */
+const nullIsAbsent = ({ value }: { value: unknown }) => (value === null ? undefined : value);
+
+/**
+ * The address, a JSON object (an array, `null` or a scalar is a 400 naming `shippingAddress`):
+ * whitelisted and validated field by field.
+ */
 export class ShippingAddressDto {
   @ApiProperty({ example: 'Jane Doe', maxLength: 200 })
   @IsString()
@@ -39,7 +50,8 @@ export class ShippingAddressDto {
   @MaxLength(200)
   line1: string;
 
-  @ApiPropertyOptional({ example: 'Flat 2', maxLength: 200 })
+  @ApiPropertyOptional({ example: 'Flat 2', maxLength: 200, nullable: true, description: NULL_IS_ABSENT })
+  @Transform(nullIsAbsent)
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -57,7 +69,8 @@ export class ShippingAddressDto {
   @MaxLength(20)
   postalCode: string;
 
-  @ApiPropertyOptional({ example: 'BE', maxLength: 100 })
+  @ApiPropertyOptional({ example: 'BE', maxLength: 100, nullable: true, description: NULL_IS_ABSENT })
+  @Transform(nullIsAbsent)
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -69,7 +82,13 @@ export class ShippingAddressDto {
   @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
   country: string;
 
-  @ApiPropertyOptional({ example: '+49 30 1234567', maxLength: 32 })
+  @ApiPropertyOptional({
+    example: '+49 30 1234567',
+    maxLength: 32,
+    nullable: true,
+    description: NULL_IS_ABSENT,
+  })
+  @Transform(nullIsAbsent)
   @IsOptional()
   @IsString()
   @MaxLength(32)
@@ -121,6 +140,7 @@ export class CreateOrderDto {
   items: OrderItemInputDto[];
 
   @ApiProperty({ type: ShippingAddressDto })
+  @IsObject({ message: 'must be an object with name, line1, city, postalCode and country' })
   @ValidateNested()
   @Type(() => ShippingAddressDto)
   shippingAddress: ShippingAddressDto;
@@ -142,7 +162,9 @@ export class UpdateOrderDto {
   items?: OrderItemInputDto[];
 
   @ApiPropertyOptional({ type: ShippingAddressDto })
-  @IsOptional()
+  // Left out: the address stays. Given (even as null): it must be a valid address.
+  @ValidateIf((dto: UpdateOrderDto) => dto.shippingAddress !== undefined)
+  @IsObject({ message: 'must be an object with name, line1, city, postalCode and country' })
   @ValidateNested()
   @Type(() => ShippingAddressDto)
   shippingAddress?: ShippingAddressDto;
