@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { fromCents, toCents } from '../orders/money';
+import { formatMoney, fromCents, toCents } from '../orders/money';
 import { outstandingCents, refundableCents } from '../orders/order-amounts';
 import { OrderStatus } from '../orders/order-status.enum';
 import { OrdersService } from '../orders/orders.service';
@@ -12,7 +12,8 @@ import { PaymentOutcome, RecordPaymentDto, RefundDto } from './dto/order-actions
 import { OrderDetailResponse } from './dto/order-detail.dto';
 
 /**
- * Money in and out. Payments never move the status; amounts are added in integer cents under the
+ * Money in and out. Payments never move the status, never exceed the total, and are not taken at
+ * all once nothing is outstanding; amounts are added in integer cents under the
  * order lock, so concurrent payments or refunds cannot lose one another.
  *
  * The refund rule: a refund may be taken from a delivered, cancelled or returned order, and all
@@ -30,6 +31,17 @@ export class OrderPaymentsService {
   async recordPayment(orderId: string, dto: RecordPaymentDto): Promise<OrderDetailResponse> {
     const order = await this.orders.lock(orderId);
     assertActionAllowed(order, OrderAction.PAYMENT);
+    // Nothing to pay, nothing to attempt: neither outcome is recorded (allowedActions leaves payment out).
+    if (outstandingCents(order) <= 0) {
+      throw new ConflictError(
+        `Order ${order.orderNumber} is paid in full (${formatMoney(order.amountPaid)} of ${formatMoney(order.totalAmount)}); there is nothing to pay`,
+        {
+          totalAmount: formatMoney(order.totalAmount),
+          amountPaid: formatMoney(order.amountPaid),
+          outstanding: '0.00',
+        },
+      );
+    }
     const amount = toCents(dto.amount);
     if (dto.outcome === PaymentOutcome.FAILED) {
       await this.history.record({
