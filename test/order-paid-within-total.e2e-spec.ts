@@ -66,8 +66,20 @@ describe('payments never exceed the total (e2e)', () => {
     expect(read.body).toMatchObject({ totalAmount: '39.98', amountPaid: '39.98' });
     expect(read.body.items).toMatchObject([{ quantity: 2, unitPrice: '19.99' }]);
     expect(await edits(order.id)).toBe(0);
-    // Nothing more can be paid either.
-    await pay(order.id, '0.01').expect(409);
+    // Nothing more can be paid either, nor a failed attempt recorded: there is nothing to pay.
+    const more = await pay(order.id, '0.01').expect(409);
+    expect(more.body).toMatchObject({ outstanding: '0.00', amountPaid: '39.98' });
+    await http(app)
+      .post(`/api/v1/orders/${order.id}/payments`)
+      .set(support.auth)
+      .send({ outcome: 'failed', amount: '1.00', reference: 'LATE' })
+      .expect(409);
+    const failures = await sql(
+      app,
+      `select 1 from order_history where order_id = ? and action = 'payment_failed'`,
+      [order.id],
+    );
+    expect(failures).toEqual([]);
   });
 
   it('accepts an edit down to exactly what was paid, and a rise; never one cent below', async () => {
