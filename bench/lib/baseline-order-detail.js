@@ -16,6 +16,20 @@ const ACTION_STATUSES = {
   refund: ['delivered', 'cancelled', 'returned'],
 };
 
+// src/order-management/order-actions.ts ACTION_RULES: each action's rule beyond the status.
+const returnable = (items) => items.some((i) => i.quantity_shipped > i.quantity_returned);
+const ACTION_RULES = {
+  edit: () => true,
+  confirm: () => true,
+  payment: (o) => cents(o.total_amount) > cents(o.amount_paid),
+  fulfil: (o, items) => items.some((i) => i.quantity > i.quantity_committed),
+  cancel: (o, items) => !items.some((i) => i.quantity_shipped > 0),
+  deliver: () => true,
+  'return-request': (o, items) => returnable(items),
+  'receive-return': (o, items) => returnable(items),
+  refund: (o) => cents(o.amount_paid) > cents(o.amount_refunded),
+};
+
 // OrderDetailsService.get: three statements run concurrently, on three pooled connections.
 async function orderDetail(db, id) {
   const [{ rows: orders }, { rows: items }, { rows: fulfillments }] = await Promise.all([
@@ -30,6 +44,7 @@ async function orderDetail(db, id) {
        coalesce(r.reserved, 0)::int as quantity_reserved,
        coalesce(r.fulfilled, 0)::int as quantity_fulfilled,
        coalesce(s.shipped, 0)::int as quantity_shipped,
+       coalesce(s.committed, 0)::int as quantity_committed,
        coalesce(r.active, 0)::int as active_reservations
   from order_items i
   left join lateral (
@@ -38,9 +53,11 @@ async function orderDetail(db, id) {
            count(*) filter (where is_active) as active
       from inventory_reservations where order_item_id = i.id) r on true
   left join lateral (
-    select sum((f.items ->> i.id::text)::int) as shipped
+    select sum((f.items ->> i.id::text)::int)
+             filter (where f.status in ('shipped', 'partially_fulfilled', 'fulfilled')) as shipped,
+           sum((f.items ->> i.id::text)::int) filter (where f.status <> 'cancelled') as committed
       from order_fulfillments f
-     where f.order_id = i.order_id and f.status in ('shipped', 'partially_fulfilled', 'fulfilled')) s on true
+     where f.order_id = i.order_id) s on true
  where i.order_id = $1
  order by i.created_at asc, i.id asc`,
       [id],
@@ -82,12 +99,12 @@ async function orderDetail(db, id) {
       shippingAddress: {
         name: address.name,
         line1: address.line1,
-        ...(address.line2 !== undefined ? { line2: address.line2 } : {}),
+        ...(address.line2 != null ? { line2: address.line2 } : {}),
         city: address.city,
         postalCode: address.postalCode,
-        ...(address.region !== undefined ? { region: address.region } : {}),
+        ...(address.region != null ? { region: address.region } : {}),
         country: address.country,
-        ...(address.phone !== undefined ? { phone: address.phone } : {}),
+        ...(address.phone != null ? { phone: address.phone } : {}),
       },
       items: itemResponses,
       createdAt: iso(order.created_at),
@@ -107,7 +124,9 @@ async function orderDetail(db, id) {
         shippedAt: iso(f.shipped_at),
         createdAt: iso(f.created_at),
       })),
-      allowedActions: Object.keys(ACTION_STATUSES).filter((a) => ACTION_STATUSES[a].includes(order.status)),
+      allowedActions: Object.keys(ACTION_STATUSES).filter(
+        (a) => ACTION_STATUSES[a].includes(order.status) && ACTION_RULES[a](order, items),
+      ),
     },
   ];
 }

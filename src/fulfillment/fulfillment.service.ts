@@ -9,6 +9,7 @@ import { UsersService } from '../identity/users.service';
 import { OrdersService } from '../orders/orders.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
 import { OPEN_STATUSES } from './fulfillment-state-machine';
+import { unitsLeftToFulfil } from './fulfillment-quantities';
 import { FULFILLABLE_ORDER_STATUSES, FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
 import { FulfillmentRow } from './fulfillment-response';
@@ -72,7 +73,7 @@ export class FulfillmentService {
     const shortfalls: ItemShortfall[] = Object.entries(requested)
       .map(([id, quantity]) => {
         const item = items.get(id)!;
-        const remaining = item.quantity - (committed[id] ?? 0);
+        const remaining = unitsLeftToFulfil(item.quantity, committed[id]);
         return { orderItemId: id, sku: item.sku, ordered: item.quantity, remaining, requested: quantity };
       })
       .filter((s) => s.requested > s.remaining);
@@ -140,6 +141,11 @@ export class FulfillmentService {
   /** For the order lifecycle: cancels every fulfillment that has not shipped; returns how many. */
   cancelOpenForOrder(orderId: string, reason: string): Promise<number> {
     return this.status.cancelOpenForOrder(orderId, reason);
+  }
+
+  /** Per order item, the quantity in fulfillments that are not cancelled. */
+  committedQuantities(orderId: string): Promise<Record<string, number>> {
+    return this.queries.committedQuantities(orderId);
   }
 
   /** Per order item, the quantity that has shipped. */

@@ -2,23 +2,73 @@ import { OrderStatus } from '../orders/order-status.enum';
 import { canTransitionOrder } from '../orders/order-state-machine';
 import {
   ACTION_STATUSES,
+  actionsOfStatus,
   allowedActions,
+  OrderActionState,
   assertActionAllowed,
   OrderAction,
   OrderActionNotAllowedError,
 } from './order-actions';
 
 describe('order actions', () => {
-  it('lists the actions each status allows', () => {
-    expect(allowedActions(OrderStatus.PENDING)).toEqual(['edit', 'confirm', 'payment', 'cancel']);
-    expect(allowedActions(OrderStatus.CONFIRMED)).toEqual(['payment', 'fulfil', 'cancel']);
-    expect(allowedActions(OrderStatus.PROCESSING)).toEqual(['payment', 'fulfil', 'cancel']);
-    expect(allowedActions(OrderStatus.SHIPPED)).toEqual(['payment', 'deliver']);
-    expect(allowedActions(OrderStatus.DELIVERED)).toEqual(['payment', 'return-request', 'refund']);
-    expect(allowedActions(OrderStatus.CANCELLED)).toEqual(['refund']);
-    expect(allowedActions(OrderStatus.RETURN_REQUESTED)).toEqual(['receive-return']);
-    expect(allowedActions(OrderStatus.RETURNED)).toEqual(['refund']);
-    expect(allowedActions(OrderStatus.REFUNDED)).toEqual([]);
+  it('lists the actions each status allows, before their own rules', () => {
+    expect(actionsOfStatus(OrderStatus.PENDING)).toEqual(['edit', 'confirm', 'payment', 'cancel']);
+    expect(actionsOfStatus(OrderStatus.CONFIRMED)).toEqual(['payment', 'fulfil', 'cancel']);
+    expect(actionsOfStatus(OrderStatus.PROCESSING)).toEqual(['payment', 'fulfil', 'cancel']);
+    expect(actionsOfStatus(OrderStatus.SHIPPED)).toEqual(['payment', 'deliver']);
+    expect(actionsOfStatus(OrderStatus.DELIVERED)).toEqual(['payment', 'return-request', 'refund']);
+    expect(actionsOfStatus(OrderStatus.CANCELLED)).toEqual(['refund']);
+    expect(actionsOfStatus(OrderStatus.RETURN_REQUESTED)).toEqual(['receive-return']);
+    expect(actionsOfStatus(OrderStatus.RETURNED)).toEqual(['refund']);
+    expect(actionsOfStatus(OrderStatus.REFUNDED)).toEqual([]);
+  });
+
+  describe('allowedActions: the status and each action’s own rule', () => {
+    const order = (over: Partial<OrderActionState>): OrderActionState => ({
+      status: OrderStatus.PENDING,
+      totalAmount: '10.00',
+      amountPaid: '0.00',
+      amountRefunded: '0.00',
+      items: [{ quantity: 2, committed: 0, shipped: 0, returned: 0 }],
+      ...over,
+    });
+
+    it('offers payment only while something is outstanding', () => {
+      expect(allowedActions(order({}))).toContain('payment');
+      expect(allowedActions(order({ amountPaid: '10.00' }))).not.toContain('payment');
+      expect(allowedActions(order({ totalAmount: '0.00' }))).not.toContain('payment');
+    });
+
+    it('offers fulfil only while a unit is in no fulfillment', () => {
+      const confirmed = { status: OrderStatus.CONFIRMED };
+      const items = (committed: number) => [{ quantity: 2, committed, shipped: 0, returned: 0 }];
+      expect(allowedActions(order({ ...confirmed, items: items(1) }))).toContain('fulfil');
+      expect(allowedActions(order({ ...confirmed, items: items(2) }))).not.toContain('fulfil');
+    });
+
+    it('offers cancel only while nothing has shipped', () => {
+      const processing = { status: OrderStatus.PROCESSING };
+      const items = [
+        { quantity: 1, committed: 1, shipped: 1, returned: 0 },
+        { quantity: 1, committed: 1, shipped: 0, returned: 0 },
+      ];
+      expect(allowedActions(order({ ...processing, items }))).toEqual(['payment']);
+    });
+
+    it('offers returns while a shipped unit is not back, refunds while something is refundable', () => {
+      const delivered = (returned: number, amountRefunded = '0.00') =>
+        allowedActions(
+          order({
+            status: OrderStatus.DELIVERED,
+            amountPaid: '10.00',
+            amountRefunded,
+            items: [{ quantity: 2, committed: 2, shipped: 2, returned }],
+          }),
+        );
+      expect(delivered(1)).toEqual(['return-request', 'refund']);
+      expect(delivered(2)).toEqual(['refund']);
+      expect(delivered(2, '10.00')).toEqual([]);
+    });
   });
 
   it('agrees with the lifecycle table for every action that moves the order', () => {

@@ -6,7 +6,7 @@ import { OrdersService } from '../orders/orders.service';
 import { ReservationsService } from '../reservations/reservations.service';
 import { ReleaseReason } from '../reservations/release-reason.enum';
 import { FulfillmentService } from '../fulfillment/fulfillment.service';
-import { assertActionAllowed, OrderAction } from './order-actions';
+import { anyShipped, assertActionAllowed, OrderAction } from './order-actions';
 import { OrderDetailsService } from './order-details.service';
 import { CancelOrderDto } from './dto/order-actions.dto';
 import { OrderDetailResponse } from './dto/order-detail.dto';
@@ -28,10 +28,11 @@ export class OrderCancellationService {
   async cancel(orderId: string, dto: CancelOrderDto): Promise<OrderDetailResponse> {
     const order = await this.orders.lock(orderId);
     assertActionAllowed(order, OrderAction.CANCEL);
-    if (await this.fulfillment.hasShipped(order.id)) {
+    const shipped = await this.fulfillment.shippedQuantities(order.id);
+    if (anyShipped(Object.values(shipped).map((units) => ({ shipped: units })))) {
       throw new ConflictError(
         `Order ${order.orderNumber} has shipped items and can no longer be cancelled; request a return once delivered`,
-        { shippedQuantities: await this.fulfillment.shippedQuantities(order.id) },
+        { shippedQuantities: shipped },
       );
     }
     const reservationsReleased = await this.reservations.releaseForOrder(order.id, ReleaseReason.CANCELLED);

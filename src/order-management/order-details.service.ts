@@ -7,6 +7,7 @@ import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentService } from '../fulfillment/fulfillment.service';
 import { FulfillmentQueryService } from '../fulfillment/fulfillment-query.service';
 import { SHIPPED_STATUSES } from '../fulfillment/fulfillment-state-machine';
+import { FulfillmentStatus } from '../fulfillment/fulfillment-status.enum';
 import { OrderFulfillment } from '../fulfillment/order-fulfillment.entity';
 import {
   OrderDetailFulfillmentRow,
@@ -34,13 +35,15 @@ const ITEMS_SQL = `select id, product_variant_id, sku, name, quantity, unit_pric
   from order_items where order_id = ?
  order by created_at asc, id asc`;
 
-// Each item with its reservation totals (held by active ones, fulfilled by all, active count) and the
-// units of it in the order's shipped fulfillments. A reservation always belongs to an item of its
-// order (booking checks it), so the per-item totals add up to the order's.
+// Each item with its reservation totals (held by active ones, fulfilled by all, active count), the
+// units of it in the order's shipped fulfillments and in those not cancelled (what allowedActions
+// needs). A reservation always belongs to an item of its order (booking checks it), so the
+// per-item totals add up to the order's.
 const DETAIL_ITEMS_SQL = `select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.quantity_returned,
        coalesce(r.reserved, 0)::int as quantity_reserved,
        coalesce(r.fulfilled, 0)::int as quantity_fulfilled,
        coalesce(s.shipped, 0)::int as quantity_shipped,
+       coalesce(s.committed, 0)::int as quantity_committed,
        coalesce(r.active, 0)::int as active_reservations
   from order_items i
   left join lateral (
@@ -49,9 +52,11 @@ const DETAIL_ITEMS_SQL = `select i.id, i.product_variant_id, i.sku, i.name, i.qu
            count(*) filter (where is_active) as active
       from inventory_reservations where order_item_id = i.id) r on true
   left join lateral (
-    select sum((f.items ->> i.id::text)::int) as shipped
+    select sum((f.items ->> i.id::text)::int)
+             filter (where f.status in (${SHIPPED_STATUSES.map((s) => `'${s}'`).join(', ')})) as shipped,
+           sum((f.items ->> i.id::text)::int) filter (where f.status <> '${FulfillmentStatus.CANCELLED}') as committed
       from order_fulfillments f
-     where f.order_id = i.order_id and f.status in (${SHIPPED_STATUSES.map((s) => `'${s}'`).join(', ')})) s on true
+     where f.order_id = i.order_id) s on true
  where i.order_id = ?
  order by i.created_at asc, i.id asc`;
 
@@ -111,7 +116,8 @@ export class OrderDetailsService {
     const reservations = await this.reservations.listForOrder(order.id);
     const fulfillments = await this.fulfillmentsOf(order.id);
     const shipped = await this.fulfillment.shippedQuantities(order.id);
-    return toOrderDetailResponse({ order, items, reservations, fulfillments, shipped });
+    const committed = await this.fulfillment.committedQuantities(order.id);
+    return toOrderDetailResponse({ order, items, reservations, fulfillments, shipped, committed });
   }
 
   /** The order's fulfillments, oldest first (up to FULFILLMENTS_SHOWN). */

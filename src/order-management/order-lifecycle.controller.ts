@@ -59,7 +59,7 @@ export class OrderLifecycleController {
   @Roles(ADMIN, SUPPORT)
   @ApiOperation({
     summary:
-      'Edit the items (the complete new list) and/or the shipping address of a pending order; total recomputed, history `edited` with before/after (roles: admin, support)',
+      'Edit the items (the complete new list) and/or the shipping address of a pending order; total recomputed, never below what was paid (409 naming both amounts), history `edited` with before/after (roles: admin, support)',
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)
@@ -87,7 +87,7 @@ export class OrderLifecycleController {
   @Idempotent()
   @ApiOperation({
     summary:
-      'Record a payment outcome: received adds to amountPaid (never above the total), failed is only recorded; the status does not change (roles: admin, support)',
+      'Record a payment outcome: received adds to amountPaid (never above the total), failed is only recorded; once the order is paid in full no payment is taken (409); the status does not change (roles: admin, support)',
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)
@@ -128,7 +128,7 @@ export class OrderLifecycleController {
   @Roles(ADMIN, SUPPORT)
   @ApiOperation({
     summary:
-      'Request the return of delivered items (at most what shipped and has not been returned) (roles: admin, support)',
+      'Request the return of delivered items (at most what shipped and has not been returned, else 409); also after a partial return, until every shipped unit is back (roles: admin, support)',
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)
@@ -145,7 +145,7 @@ export class OrderLifecycleController {
   @Idempotent()
   @ApiOperation({
     summary:
-      'Receive returned items: sets quantityReturned, restocks the units marked restock (at stockLocationId, default where they shipped from); order → returned (roles: admin, warehouse)',
+      'Receive returned items (at most what shipped and has not come back, else 409): sets quantityReturned, restocks the units marked restock (at stockLocationId, default where they shipped from). The order becomes returned once every shipped unit is back; after a partial return it is delivered again, so the rest can be returned later and refunds taken (roles: admin, warehouse)',
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)

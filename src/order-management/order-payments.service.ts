@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '../common/errors';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { fromCents, toCents } from '../orders/money';
+import { formatMoney, fromCents, toCents } from '../orders/money';
+import { outstandingCents, refundableCents } from '../orders/order-amounts';
 import { OrderStatus } from '../orders/order-status.enum';
 import { OrdersService } from '../orders/orders.service';
 import { assertActionAllowed, OrderAction } from './order-actions';
@@ -11,7 +12,8 @@ import { PaymentOutcome, RecordPaymentDto, RefundDto } from './dto/order-actions
 import { OrderDetailResponse } from './dto/order-detail.dto';
 
 /**
- * Money in and out. Payments never move the status; amounts are added in integer cents under the
+ * Money in and out. Payments never move the status, never exceed the total, and are not taken at
+ * all once nothing is outstanding; amounts are added in integer cents under the
  * order lock, so concurrent payments or refunds cannot lose one another.
  *
  * The refund rule: a refund may be taken from a delivered, cancelled or returned order, and all
@@ -29,6 +31,17 @@ export class OrderPaymentsService {
   async recordPayment(orderId: string, dto: RecordPaymentDto): Promise<OrderDetailResponse> {
     const order = await this.orders.lock(orderId);
     assertActionAllowed(order, OrderAction.PAYMENT);
+    // Nothing to pay, nothing to attempt: neither outcome is recorded (allowedActions leaves payment out).
+    if (outstandingCents(order) <= 0) {
+      throw new ConflictError(
+        `Order ${order.orderNumber} is paid in full (${formatMoney(order.amountPaid)} of ${formatMoney(order.totalAmount)}); there is nothing to pay`,
+        {
+          totalAmount: formatMoney(order.totalAmount),
+          amountPaid: formatMoney(order.amountPaid),
+          outstanding: '0.00',
+        },
+      );
+    }
     const amount = toCents(dto.amount);
     if (dto.outcome === PaymentOutcome.FAILED) {
       await this.history.record({
@@ -43,10 +56,11 @@ export class OrderPaymentsService {
     }
     const total = toCents(order.totalAmount);
     const paid = toCents(order.amountPaid);
-    if (paid + amount > total) {
+    const outstanding = outstandingCents(order);
+    if (amount > outstanding) {
       throw new ConflictError(
-        `A payment of ${fromCents(amount)} would exceed the order total: ${fromCents(paid)} of ${fromCents(total)} is paid, ${fromCents(total - paid)} is outstanding`,
-        { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(total - paid) },
+        `A payment of ${fromCents(amount)} would exceed the order total: ${fromCents(paid)} of ${fromCents(total)} is paid, ${fromCents(outstanding)} is outstanding`,
+        { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(outstanding) },
       );
     }
     order.amountPaid = fromCents(paid + amount);
@@ -68,7 +82,7 @@ export class OrderPaymentsService {
     const amount = toCents(dto.amount);
     const paid = toCents(order.amountPaid);
     const refunded = toCents(order.amountRefunded);
-    if (refunded + amount > paid) {
+    if (amount > refundableCents(order)) {
       throw new ConflictError(
         `A refund of ${fromCents(amount)} exceeds what can be refunded: ${fromCents(paid)} paid, ${fromCents(refunded)} refunded already`,
         {

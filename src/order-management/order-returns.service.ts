@@ -8,7 +8,7 @@ import { OrderStatus } from '../orders/order-status.enum';
 import { OrdersService } from '../orders/orders.service';
 import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentService } from '../fulfillment/fulfillment.service';
-import { assertActionAllowed, OrderAction } from './order-actions';
+import { allReturned, assertActionAllowed, OrderAction, unitsReturnable } from './order-actions';
 import { OrderDetailsService } from './order-details.service';
 import { ReceiveReturnDto, ReturnItemDto, ReturnRequestDto } from './dto/order-actions.dto';
 import { OrderDetailResponse } from './dto/order-detail.dto';
@@ -22,7 +22,8 @@ const fail = (errors: FieldError[]) =>
 /**
  * Returns: a request (staff or the customer) moves a delivered order to return_requested; receiving
  * the items sets each item's quantity_returned (never above what shipped), puts restocked units
- * back on hand, and moves the order to returned.
+ * back on hand, and moves the order to returned once every shipped unit is back. A partial return
+ * moves it back to delivered: the rest can be returned later, and refunds taken meanwhile.
  */
 @Injectable()
 export class OrderReturnsService {
@@ -50,7 +51,7 @@ export class OrderReturnsService {
   async receiveReturn(orderId: string, dto: ReceiveReturnDto): Promise<OrderDetailResponse> {
     const order = await this.orders.lock(orderId);
     assertActionAllowed(order, OrderAction.RECEIVE_RETURN);
-    const lines = await this.returnable(order, dto.items);
+    const { lines, shipped } = await this.returnable(order, dto.items);
 
     const missing = dto.items
       .map((line, index) => ({ line, index }))
@@ -86,10 +87,20 @@ export class OrderReturnsService {
         stockLocationId: locationId,
       });
     }
-    await this.orders.changeStatus(order, OrderStatus.RETURNED, {
+    // Every shipped unit back: returned. Some still out: delivered again, so that they can be returned
+    // (and refunds taken) later.
+    const units = (await this.orders.items(order.id)).map((item) => ({
+      shipped: shipped[item.id] ?? 0,
+      returned: item.quantityReturned,
+    }));
+    const complete = allReturned(units);
+    const outstanding = units.reduce((sum, u) => sum + unitsReturnable(u), 0);
+    await this.orders.changeStatus(order, complete ? OrderStatus.RETURNED : OrderStatus.DELIVERED, {
       action: OrderHistoryAction.RETURNED,
-      description: `Returned items received: ${received.map((r) => `${r.quantity} × ${r.sku}${r.restocked ? ' (restocked)' : ''}`).join(', ')}`,
-      additionalData: { items: received },
+      description:
+        `Returned items received: ${received.map((r) => `${r.quantity} × ${r.sku}${r.restocked ? ' (restocked)' : ''}`).join(', ')}` +
+        (complete ? '' : `; partial return, ${outstanding} shipped unit(s) not returned`),
+      additionalData: { items: received, complete, unitsNotReturned: outstanding },
     });
     return this.details.describe(order);
   }
@@ -100,7 +111,7 @@ export class OrderReturnsService {
     by: 'staff' | 'customer',
   ): Promise<void> {
     assertActionAllowed(order, OrderAction.REQUEST_RETURN);
-    const lines = await this.returnable(order, dto.items);
+    const { lines } = await this.returnable(order, dto.items);
     await this.orders.changeStatus(order, OrderStatus.RETURN_REQUESTED, {
       action: OrderHistoryAction.RETURN_REQUESTED,
       description: `Return requested by the ${by}: ${dto.reason}`,
@@ -119,7 +130,7 @@ export class OrderReturnsService {
   private async returnable(
     order: Order,
     lines: ReturnItemDto[],
-  ): Promise<{ item: OrderItem; quantity: number }[]> {
+  ): Promise<{ lines: { item: OrderItem; quantity: number }[]; shipped: Record<string, number> }> {
     const items = new Map((await this.orders.items(order.id)).map((item) => [item.id, item]));
     const errors: FieldError[] = [];
     const seen = new Set<string>();
@@ -140,7 +151,7 @@ export class OrderReturnsService {
         orderItemId: item.id,
         sku: item.sku,
         requested: quantity,
-        returnable: (shipped[item.id] ?? 0) - item.quantityReturned,
+        returnable: unitsReturnable({ shipped: shipped[item.id] ?? 0, returned: item.quantityReturned }),
       }))
       .filter((r) => r.requested > r.returnable);
     if (over.length) {
@@ -149,7 +160,7 @@ export class OrderReturnsService {
         { items: over },
       );
     }
-    return resolved;
+    return { lines: resolved, shipped };
   }
 
   /** Order item → the location its units were shipped from (its first fulfilled reservation). */

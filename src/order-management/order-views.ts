@@ -21,6 +21,8 @@ export interface OrderParts {
   reservations: InventoryReservation[];
   fulfillments: OrderFulfillment[];
   shipped: Record<string, number>;
+  /** Per item, the units in fulfillments that are not cancelled. */
+  committed: Record<string, number>;
 }
 
 export function toOrderFulfillmentSummary(f: OrderFulfillment): OrderFulfillmentSummaryResponse {
@@ -65,7 +67,18 @@ export function toOrderDetailResponse(parts: OrderParts): OrderDetailResponse {
       unitsFulfilled: items.reduce((sum, item) => sum + item.quantityFulfilled, 0),
     },
     fulfillments: parts.fulfillments.map(toOrderFulfillmentSummary),
-    allowedActions: allowedActions(parts.order.status),
+    allowedActions: allowedActions({
+      status: parts.order.status,
+      totalAmount: parts.order.totalAmount,
+      amountPaid: parts.order.amountPaid,
+      amountRefunded: parts.order.amountRefunded,
+      items: parts.items.map((item) => ({
+        quantity: item.quantity,
+        committed: parts.committed[item.id] ?? 0,
+        shipped: parts.shipped[item.id] ?? 0,
+        returned: item.quantityReturned,
+      })),
+    }),
   };
 }
 
@@ -103,6 +116,8 @@ export interface OrderDetailItemRow extends OrderItemRow {
   quantity_fulfilled: number;
   /** Units in the order's shipped fulfillments. */
   quantity_shipped: number;
+  /** Units in the order's fulfillments that are not cancelled. */
+  quantity_committed: number;
   /** The item's active reservations. */
   active_reservations: number;
 }
@@ -175,7 +190,18 @@ export function toOrderDetailResponseFromRows(
       shippedAt: f.shipped_at ? isoOf(f.shipped_at) : null,
       createdAt: isoOf(f.created_at),
     })),
-    allowedActions: allowedActions(order.status),
+    allowedActions: allowedActions({
+      status: order.status,
+      totalAmount: order.total_amount,
+      amountPaid: order.amount_paid,
+      amountRefunded: order.amount_refunded,
+      items: itemRows.map((item) => ({
+        quantity: item.quantity,
+        committed: item.quantity_committed,
+        shipped: item.quantity_shipped,
+        returned: item.quantity_returned,
+      })),
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadRequestError, FieldError } from '../common/errors';
+import { BadRequestError, ConflictError, FieldError } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
 import { ProductVariant } from '../catalog/product-variant.entity';
 import { UsersService } from '../identity/users.service';
@@ -10,7 +10,8 @@ import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order, ShippingAddress } from './order.entity';
 import { OrderItem } from './order-item.entity';
 import { OrdersService } from './orders.service';
-import { fromCents, MAX_CENTS, toCents } from './money';
+import { formatMoney, fromCents, MAX_CENTS, toCents } from './money';
+import { outstandingCents } from './order-amounts';
 import { CreateOrderDto, OrderItemInputDto, ShippingAddressDto, UpdateOrderDto } from './dto/order.dto';
 
 interface ResolvedLine {
@@ -142,6 +143,7 @@ export class OrderPlacementService {
         after.items = afterItems;
         const total = this.totalOf(next);
         if (total !== order.totalAmount) {
+          this.assertCoversPayments(order, total);
           before.totalAmount = order.totalAmount;
           after.totalAmount = total;
           order.totalAmount = total;
@@ -202,6 +204,16 @@ export class OrderPlacementService {
       quantity: line.quantity,
       unitPrice: fromCents(toCents(line.unitPrice)),
     }));
+  }
+
+  /** Payments never exceed the total: an edit may not bring it below what was paid (409). */
+  private assertCoversPayments(order: Order, total: string): void {
+    if (outstandingCents({ totalAmount: total, amountPaid: order.amountPaid }) >= 0) return;
+    throw new ConflictError(
+      `Order ${order.orderNumber} has ${formatMoney(order.amountPaid)} ${order.currency} paid; the edit would bring its total to ${total}, below what was paid. ` +
+        'Payments never exceed the total: keep the total at or above the amount paid',
+      { totalAmount: total, amountPaid: formatMoney(order.amountPaid) },
+    );
   }
 
   private totalOf(items: OrderItem[]): string {

@@ -8,17 +8,18 @@ import {
   ShippingAddressResponse,
 } from './dto/order.dto';
 
+/** Optional fields are answered only when set: a `null` stored before `null` meant absent is left out too. */
 export function toShippingAddressResponse(address: ShippingAddress): ShippingAddressResponse {
   const { name, line1, line2, city, postalCode, region, country, phone } = address;
   return {
     name,
     line1,
-    ...(line2 !== undefined ? { line2 } : {}),
+    ...(line2 != null ? { line2 } : {}),
     city,
     postalCode,
-    ...(region !== undefined ? { region } : {}),
+    ...(region != null ? { region } : {}),
     country,
-    ...(phone !== undefined ? { phone } : {}),
+    ...(phone != null ? { phone } : {}),
   };
 }
 

@@ -72,7 +72,8 @@ export class OrderDetailResponse extends OrderResponse {
     enumName: 'OrderAction',
     isArray: true,
     example: ['payment', 'fulfil', 'cancel'],
-    description: 'What the order’s status allows next',
+    description:
+      'Exactly the actions the order accepts now: its status allows them and their own rule holds (payment: something outstanding; fulfil: units in no fulfillment; cancel: nothing shipped; return-request and receive-return: a shipped unit not returned; refund: something paid not refunded). confirm also needs stock',
   })
   allowedActions: OrderAction[];
 }

@@ -8,6 +8,7 @@ import {
   IsInt,
   IsISO31661Alpha2,
   IsISO4217CurrencyCode,
+  IsObject,
   IsString,
   Matches,
   Max,
@@ -25,6 +26,10 @@ import { IsId, Optional, QueryList, SingleLine } from '../../common/field-decora
 export const MAX_ORDER_ITEMS = 100;
 export const MAX_ITEM_QUANTITY = 100000;
 
+/**
+ * The address, a JSON object (an array, `null` or a scalar is a 400 naming `shippingAddress`):
+ * whitelisted and validated field by field.
+ */
 export class ShippingAddressDto {
   @ApiProperty({ example: 'Jane Doe', maxLength: 200 })
   @IsString()
@@ -129,6 +134,7 @@ export class CreateOrderDto {
   items: OrderItemInputDto[];
 
   @ApiProperty({ type: ShippingAddressDto })
+  @IsObject({ message: 'must be an object with name, line1, city, postalCode and country' })
   @ValidateNested()
   @Type(() => ShippingAddressDto)
   shippingAddress: ShippingAddressDto;
@@ -151,6 +157,7 @@ export class UpdateOrderDto {
 
   @ApiPropertyOptional({ type: ShippingAddressDto })
   @Optional()
+  @IsObject({ message: 'must be an object with name, line1, city, postalCode and country' })
   @ValidateNested()
   @Type(() => ShippingAddressDto)
   shippingAddress?: ShippingAddressDto;
