@@ -39,7 +39,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // jsonwebtoken checks exp only when present: a well-signed token without one would never expire.
     if (typeof payload.exp !== 'number') return false;
     // Nor does it look at iat: a token "issued" in the future was not issued by us.
-    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return false;
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS)
+      return false;
     const version = payload.ver ?? 0;
     if (!Number.isInteger(version)) return false;
     const user = await this.authStates.get(payload.sub);
