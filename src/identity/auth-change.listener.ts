@@ -15,6 +15,7 @@ export const HEARTBEAT_INTERVAL_MS = 2000;
 export const TRUST_WINDOW_MS = 5000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
+const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Keeps one direct connection (not from the pool: a pooled connection goes back to the pool, and
@@ -52,7 +53,7 @@ export class AuthChangeListener implements OnApplicationBootstrap, OnApplication
     const clients = [this.client, this.connecting];
     this.client = undefined;
     this.cache.distrust();
-    await Promise.all(clients.map((client) => client?.end().catch(() => undefined)));
+    await Promise.all(clients.map((client) => client && closeQuietly(client)));
   }
 
   /** True while the cache may answer (for the health of the app and tests). */
@@ -132,8 +133,8 @@ export class AuthChangeListener implements OnApplicationBootstrap, OnApplication
       clearInterval(this.heartbeatTimer);
       this.cache.distrust();
     }
-    client.end().catch(() => undefined);
-    if (this.stopped) return;
+    if (this.stopped) return; // the shutdown closes it
+    void closeQuietly(client);
     if (this.failures === 0) {
       this.log.warn(
         `Not listening for user changes (${error?.message ?? 'connection closed'}); every request asks the database until it is back`,
@@ -144,4 +145,22 @@ export class AuthChangeListener implements OnApplicationBootstrap, OnApplication
     this.reconnectTimer = setTimeout(() => void this.connect(), delay / 2 + Math.random() * (delay / 2));
     this.reconnectTimer.unref();
   }
+}
+
+/**
+ * Ends a connection, politely if the server answers: a peer that is gone (network partition) would
+ * keep `end()` waiting for TCP to give up, and hold up the app's shutdown.
+ */
+async function closeQuietly(client: Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!ended)
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
