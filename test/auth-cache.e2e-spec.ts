@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { Actor, CurrentUser, Roles } from '../src/common/decorators';
 import { AuthChangeListener } from '../src/identity/auth-change.listener';
 import { UserRole } from '../src/identity/user-role.enum';
-import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 
 /** A route that reads nothing from the database: what it costs is authentication alone. */
 @Controller('test-auth-cache')
@@ -156,6 +156,21 @@ describe('authentication from a per-instance cache, invalidated on every instanc
       .send({ email: user.user.email, password: 'a-new-password-456' })
       .expect(200);
     for (const app of [a, b]) await http(app).get(WHO_AM_I).set(bearer(again.body.accessToken)).expect(200);
+  });
+
+  it('two password changes at once both count: a token issued between them is revoked too', async () => {
+    const user = await createUser(a, UserRole.SUPPORT);
+    const change = (app: TestApp, password: string) =>
+      http(app).patch(`/api/v1/users/${user.user.id}`).set(admin.auth).send({ password });
+    const results = await Promise.all([
+      change(a, 'first-new-password-1'),
+      change(b, 'second-new-password-2'),
+    ]);
+    expect(results.map((res) => res.status)).toEqual([200, 200]);
+    const [row] = await sql<{ token_version: number }>(a, 'select token_version from users where id = ?', [
+      user.user.id,
+    ]);
+    expect(row.token_version).toBe(2);
   });
 
   it('refuses a token issued in the future (beyond 5 s of clock skew)', async () => {

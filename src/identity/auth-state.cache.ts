@@ -32,8 +32,8 @@ export class AuthStateCache {
     if (cached) return cached;
     const generation = this.generation;
     const state = await this.users.findAuthState(id);
-    // A change that committed while the row was being read has already been announced (and
-    // dropped nothing, the entry was not there yet): what was read may be older than that change.
+    // An invalidation while the row was on its way may be of a change the row predates: the
+    // invalidation found no entry to drop, so storing the row now would keep it stale.
     if (state && generation === this.generation && this.isTrusted()) this.entries.set(id, state);
     return state;
   }
