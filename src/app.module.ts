@@ -47,9 +47,11 @@ import { OrderManagementModule } from './order-management/order-management.modul
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },
-    // Guards run in this order: who is calling, then how often.
+    // Guards run in this order: who is calling, then how often. The auth guard also counts the
+    // requests it refuses, through the same rate limiter.
+    OmsThrottlerGuard,
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: OmsThrottlerGuard },
+    { provide: APP_GUARD, useExisting: OmsThrottlerGuard },
     // Interceptors nest in this order: the idempotency claim wraps the transaction.
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: UnitOfWorkInterceptor },

@@ -189,13 +189,13 @@ describe('auth: login, tokens, roles, users', () => {
 
     it('401 for a well-signed token of a user that does not exist, or with no usable subject', async () => {
       await expect401(
-        bearer(jwt({ sub: randomUUID(), role: 'admin', email: 'x@test.local', exp: now() + 60 })),
+        bearer(jwt({ sub: randomUUID(), role: 'admin', email: 'x@test.local', iat: now(), exp: now() + 60 })),
       );
       await expect401(bearer(jwt({ sub: 'admin', role: 'admin', exp: now() + 60 })));
       await expect401(bearer(jwt({ role: 'admin', exp: now() + 60 })));
     });
 
-    it('a disabled user’s token stops working at once; enabled again, it works again', async () => {
+    it('a disabled user’s token stops working at once; enabled again, the user logs in again (old tokens stay revoked)', async () => {
       const user = await createUser(app, UserRole.SUPPORT);
       await http(app).get('/api/v1/auth/me').set(user.auth).expect(200);
       await http(app)
@@ -209,12 +209,17 @@ describe('auth: login, tokens, roles, users', () => {
         .set(admin.auth)
         .send({ isActive: true })
         .expect(200);
-      await http(app).get('/api/v1/auth/me').set(user.auth).expect(200);
+      await expect401(user.auth);
+      const login = await http(app)
+        .post('/api/v1/auth/login')
+        .send({ email: user.user.email, password: user.password })
+        .expect(200);
+      await http(app).get('/api/v1/auth/me').set(bearer(login.body.accessToken)).expect(200);
     });
 
     it('roles come from the database, not from the token', async () => {
       // Correctly signed, claims admin, but the user is a customer.
-      const token = jwt({ ...claimsOf(customer), role: 'admin', exp: now() + 60 });
+      const token = jwt({ ...claimsOf(customer), role: 'admin', iat: now(), exp: now() + 60 });
       const res = await http(app).get('/api/v1/users').set(bearer(token));
       expect(res.status).toBe(403);
       // Demoting an admin takes effect for the token already issued.

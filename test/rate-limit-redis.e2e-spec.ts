@@ -105,4 +105,19 @@ describe('rate limits in Redis (REDIS_URL): shared by every instance', () => {
     for (const app of [one, two, one, two, one]) await login(app).expect(401);
     await login(two).expect(429);
   });
+
+  it('requests refused by authentication count against the per-IP counter in Redis, across instances', async () => {
+    const ip = runIp();
+    const guess = (app: TestApp) =>
+      http(app)
+        .get('/api/v1/orders')
+        .set('X-Forwarded-For', ip)
+        .set('Authorization', `Bearer ${randomUUID()}`);
+    for (const app of [one, two, one, two, one]) await guess(app).expect(401);
+    expect(await redis.get(hitsKey('default', `ip:${ip}`))).toBe('5');
+    const limited = await guess(two);
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    await guess(one).expect(429);
+  });
 });

@@ -76,6 +76,17 @@ describe('users: the last active admin', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ fullName: 'Still Admin', role: 'admin', isActive: true });
+    // A new password revokes every token issued before, the admin's own too: it logs in again.
+    expect((await http(app).get('/api/v1/auth/me').set(first.auth)).status).toBe(401);
+    const login = await http(app)
+      .post('/api/v1/auth/login')
+      .send({ email: first.user.email, password: 'another-long-password-1' })
+      .expect(200);
+    first = {
+      ...first,
+      password: 'another-long-password-1',
+      auth: { Authorization: `Bearer ${login.body.accessToken}` },
+    };
   });
 
   it('demotes or deactivates an admin while another active admin remains', async () => {

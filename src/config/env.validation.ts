@@ -37,6 +37,15 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// connection URL' })
   DATABASE_URL: string;
 
+  /**
+   * Where the auth cache LISTENs for user changes (a direct connection); unset: DATABASE_URL. Set it
+   * when DATABASE_URL goes through a transaction-mode pooler (PgBouncer), which does not carry LISTEN.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_LISTEN_URL must be a postgres:// connection URL' })
+  DATABASE_LISTEN_URL?: string;
+
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
   JWT_SECRET: string;

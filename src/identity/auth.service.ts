@@ -9,6 +9,8 @@ export interface JwtPayload {
   sub: string;
   role: string;
   email: string;
+  /** The user's token version when it was issued; a token without one counts as version 0. */
+  ver?: number;
 }
 
 export class InvalidCredentialsError extends DomainError {
@@ -38,7 +40,7 @@ export class AuthService {
     const user = await this.users.findByEmail(dto.email);
     const valid = await this.hasher.verify(user?.passwordHash, dto.password);
     if (!user || !valid || !user.isActive) throw new InvalidCredentialsError();
-    const payload: JwtPayload = { sub: user.id, role: user.role, email: user.email };
+    const payload: JwtPayload = { sub: user.id, role: user.role, email: user.email, ver: user.tokenVersion };
     const accessToken = await this.jwt.signAsync(payload, { expiresIn: expiresInSeconds });
     return {
       accessToken,

@@ -10,6 +10,10 @@ import { PasswordHasher } from './password-hasher';
 import { JwtStrategy } from './jwt.strategy';
 import { AuthController } from './auth.controller';
 import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { AuthStateCache } from './auth-state.cache';
+import { AuthChangeListener } from './auth-change.listener';
+import { AuthChangeSubscriber } from './auth-change.subscriber';
 
 @Module({
   imports: [
@@ -25,7 +29,16 @@ import { UsersController } from './users.controller';
     }),
   ],
   controllers: [AuthController, UsersController],
-  providers: [UsersService, AuthService, PasswordHasher, JwtStrategy],
+  providers: [
+    UsersService,
+    UsersRepository,
+    AuthService,
+    PasswordHasher,
+    JwtStrategy,
+    AuthStateCache,
+    AuthChangeListener,
+    AuthChangeSubscriber,
+  ],
   exports: [UsersService, PasswordHasher],
 })
 export class IdentityModule {}

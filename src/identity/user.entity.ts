@@ -24,6 +24,13 @@ export class User extends BaseEntity {
   @Property({ type: 'boolean', default: true })
   isActive: boolean = true;
 
+  /**
+   * Carried by every token as `ver`; raised by a password change or a deactivation, which refuses
+   * every token issued before (JwtStrategy).
+   */
+  @Property({ type: 'integer', default: 0, hidden: true })
+  tokenVersion: number = 0;
+
   constructor(email: string, passwordHash: string, fullName: string, role: UserRole) {
     super();
     this.email = email.trim().toLowerCase();

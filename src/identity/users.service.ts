@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { FilterQuery, raw } from '@mikro-orm/core';
-import type { Actor } from '../common/decorators';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 import { UserRole } from './user-role.enum';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
 
@@ -28,6 +28,7 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly hasher: PasswordHasher,
+    private readonly repository: UsersRepository,
   ) {}
 
   async create(dto: CreateUserDto): Promise<User> {
@@ -51,18 +52,6 @@ export class UsersService {
     return this.em.findOne(User, { id, isActive: true, ...(roles ? { role: { $in: [...roles] } } : {}) });
   }
 
-  /**
-   * The actor behind a token: one lean statement, no entity hydrated (it runs on every
-   * authenticated request; docs/BENCHMARKS.md). Null when the user is missing or inactive.
-   */
-  async findActiveActor(id: string): Promise<Actor | null> {
-    const [row] = await this.em.execute<{ id: string; email: string; role: UserRole }[]>(
-      'select id, email, role from users where id = ? and is_active',
-      [id],
-    );
-    return row ? { id: row.id, email: row.email, role: row.role } : null;
-  }
-
   /** Emails are stored lower-cased; `lower(email)` is what the unique index covers. */
   findByEmail(email: string): Promise<User | null> {
     return this.em.findOne(User, { [raw('lower(email)')]: email.trim().toLowerCase() });
@@ -84,10 +73,15 @@ export class UsersService {
     const user = await this.get(id);
     const staysActiveAdmin = (dto.role ?? UserRole.ADMIN) === UserRole.ADMIN && dto.isActive !== false;
     if (!staysActiveAdmin) await this.assertNotLastActiveAdmin(id);
+    const deactivated = dto.isActive === false && user.isActive;
     if (dto.fullName !== undefined) user.fullName = dto.fullName;
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.isActive !== undefined) user.isActive = dto.isActive;
     if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
+    // A new password, or a deactivation, revokes every token issued before: reactivating the user
+    // later does not bring them back (docs/operations.md, "Authentication"). Raised in SQL, so that
+    // two changes at once both count.
+    if (dto.password !== undefined || deactivated) user.tokenVersion = raw('token_version + 1');
     return user;
   }
 
@@ -97,11 +91,8 @@ export class UsersService {
    * two admins serialize: the second sees one admin left and is refused.
    */
   private async assertNotLastActiveAdmin(id: string): Promise<void> {
-    const admins = await this.em.execute<{ id: string }[]>(
-      'select id from users where role = ? and is_active order by id for update',
-      [UserRole.ADMIN],
-    );
-    if (admins.length === 1 && admins[0].id === id) {
+    const admins = await this.repository.lockActiveAdminIds();
+    if (admins.length === 1 && admins[0] === id) {
       throw new ConflictError(
         'This is the last active admin: make another user an active admin before demoting or deactivating it',
       );

@@ -355,4 +355,47 @@ describe('several instances', () => {
       console.log(`notifications: instance A delivered ${sentByA}, B ${sentAfter - sentByA} of 60`);
     });
   });
+
+  describe('revocation (each instance caches who a token belongs to)', () => {
+    let a: Instance;
+    let b: Instance;
+
+    beforeAll(async () => {
+      const env = { JOBS_ENABLED: 'false', THROTTLE_LIMIT: '100000' };
+      [a, b] = await Promise.all([startInstance('auth-a', env), startInstance('auth-b', env)]);
+      // Both listen for user changes (until then they read the user on every request).
+      await waitFor('both auth listeners', async () => {
+        const { rows } = await session.query(
+          `select count(*)::int as n from pg_stat_activity where application_name = any($1) and state = 'idle'`,
+          [[`${a.appName}-auth-listener`, `${b.appName}-auth-listener`]],
+        );
+        return rows[0].n === 2;
+      });
+    });
+
+    afterAll(async () => {
+      await Promise.all([a?.stop(), b?.stop()]);
+    });
+
+    it('deactivation and password change on A: the old token is refused on A at once and on B within 1 s', async () => {
+      const admin = await createUser(app, UserRole.ADMIN);
+      for (const change of [{ isActive: false }, { password: 'another-password-123' }]) {
+        const user = await createUser(app, UserRole.WAREHOUSE);
+        for (const inst of [a, b, a, b]) {
+          expect((await call(inst.url, 'GET', '/api/v1/auth/me', { token: user.token })).status).toBe(200);
+        }
+        const patched = await call(a.url, 'PATCH', `/api/v1/users/${user.user.id}`, {
+          token: admin.token,
+          body: change,
+        });
+        expect(patched.status).toBe(200);
+        expect((await call(a.url, 'GET', '/api/v1/auth/me', { token: user.token })).status).toBe(401);
+        await waitFor(
+          'the token refused on B',
+          async () => (await call(b.url, 'GET', '/api/v1/auth/me', { token: user.token })).status === 401,
+          1000,
+        );
+      }
+    });
+  });
 });
