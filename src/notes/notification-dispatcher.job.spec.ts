@@ -5,6 +5,8 @@ import { UnitOfWork } from '../common/unit-of-work';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationChannels } from './channels/notification-channels';
 import { NotificationDispatcherJob } from './notification-dispatcher.job';
+import { NotificationsRepository } from './notifications.repository';
+import { NotesRepository } from './notes.repository';
 
 function makeJob(settings: Record<string, unknown>) {
   const scheduler = new SchedulerRegistry();
@@ -13,7 +15,15 @@ function makeJob(settings: Record<string, unknown>) {
   const metrics = {
     trackJob: (_job: string, work: () => Promise<unknown>) => work(),
   } as unknown as MetricsService;
-  const job = new NotificationDispatcherJob(uow, config, scheduler, {} as NotificationChannels, metrics);
+  const job = new NotificationDispatcherJob(
+    uow,
+    config,
+    scheduler,
+    {} as NotificationChannels,
+    metrics,
+    {} as NotificationsRepository,
+    {} as NotesRepository,
+  );
   return { job, scheduler };
 }
 
