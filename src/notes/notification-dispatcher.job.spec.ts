@@ -28,18 +28,18 @@ function makeJob(settings: Record<string, unknown>) {
 }
 
 describe('NotificationDispatcherJob scheduling', () => {
-  it('registers no interval when jobs are disabled', () => {
+  it('registers no interval when jobs are disabled', async () => {
     const { job, scheduler } = makeJob({ JOBS_ENABLED: false, NOTIFY_DISPATCH_INTERVAL_MS: 5000 });
     job.onApplicationBootstrap();
     expect(scheduler.getIntervals()).toEqual([]);
-    job.onModuleDestroy();
+    await job.onModuleDestroy();
   });
 
-  it('registers its interval when jobs are enabled and removes it on shutdown', () => {
+  it('registers its interval when jobs are enabled and removes it on shutdown', async () => {
     const { job, scheduler } = makeJob({ JOBS_ENABLED: true, NOTIFY_DISPATCH_INTERVAL_MS: 60_000 });
     job.onApplicationBootstrap();
     expect(scheduler.getIntervals()).toEqual([NotificationDispatcherJob.INTERVAL_NAME]);
-    job.onModuleDestroy();
+    await job.onModuleDestroy();
     expect(scheduler.getIntervals()).toEqual([]);
   });
 
