@@ -35,6 +35,18 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules that find bugs: a promise nobody awaits (its failure goes unseen), a promise
+    // where a callback's result is ignored, a switch that forgets a case.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A switch over a union lists every member, or says with `default` what the rest get.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
   },

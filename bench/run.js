@@ -1,9 +1,11 @@
 'use strict';
 /* global fetch */
-// `npm run bench`: OMS measured against a raw-SQL baseline on the same machine, same run.
+// `npm run bench`: OMS measured against the minimal comparator (bench/minimal.js: node:http + pg,
+// one round trip per request, every guarantee kept) on the same machine, same run.
 // Builds, creates and migrates a fresh bench database, generates data in bulk, starts OMS in
-// production mode and the baseline, drives both with autocannon over loopback, checks the
-// inventory invariants, prints a table, writes bench/results/latest.json, drops the database.
+// production mode and the comparator, drives both with autocannon over loopback, checks the
+// inventory invariants and the audit chains, prints a table, writes bench/results/latest.json,
+// drops the database.
 // Options: --duration=10 --warmup=2 --only=id,id --connections=N --skip-build --keep-db --db=NAME --trace-sql
 //          --profile=<scenario id> (writes a --cpu-prof of OMS for that scenario) --cold-starts=3
 const { execSync } = require('node:child_process');
@@ -23,7 +25,7 @@ const { correctness } = require('./lib/correctness');
 
 const ROOT = db.ROOT;
 const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
-const BASELINE_PORT = Number(process.env.BENCH_BASELINE_PORT ?? 3902);
+const MINIMAL_PORT = Number(process.env.BENCH_MINIMAL_PORT ?? 3903);
 const POOL_MAX = Number(process.env.BENCH_POOL_MAX ?? 10); // the app's DB_POOL_MAX default
 // What production sets in NODE_OPTIONS (Dockerfile, docker-compose.yml; docs/operations.md).
 const PRODUCTION_NODE_ARGS = ['--max-old-space-size=256'];
@@ -172,7 +174,7 @@ async function main() {
   const secret = randomBytes(32).toString('hex');
   const env = appEnv(url, secret);
   const omsUrl = `http://127.0.0.1:${OMS_PORT}`;
-  const baselineUrl = `http://127.0.0.1:${BASELINE_PORT}`;
+  const minimalUrl = `http://127.0.0.1:${MINIMAL_PORT}`;
 
   // Cold start: spawn → first 200 from /health/ready, on the migrated database, N times; the last
   // instance stays up for the runs.
@@ -202,14 +204,14 @@ async function main() {
     coldStartCpu.push(oms.readyCpuMs);
     log(`OMS cold start ${i + 1}: ${round(oms.readyMs)} ms (${oms.readyCpuMs} ms of CPU)`);
   }
-  const baseline = await startProcess({
-    name: 'baseline',
-    args: [join(__dirname, 'baseline.js')],
-    env: { ...env, PORT: String(BASELINE_PORT) },
+  const minimal = await startProcess({
+    name: 'minimal',
+    args: [join(__dirname, 'minimal.js')],
+    env: { ...env, PORT: String(MINIMAL_PORT) },
     cwd: ROOT,
-    readyUrl: `${baselineUrl}/health/ready`,
+    readyUrl: `${minimalUrl}/health/ready`,
   });
-  cleanups.push(() => stopProcess(baseline));
+  cleanups.push(() => stopProcess(minimal));
 
   const tokens = {};
   for (const role of ['admin', 'support', 'warehouse']) {
@@ -220,12 +222,12 @@ async function main() {
   if (args.connections) for (const s of selected) s.connections = args.connections;
 
   const omsTarget = (handle) => ({ load: { baseUrl: omsUrl }, db: adminClient, pid: handle.child.pid });
-  const baselineTarget = { load: { baseUrl: baselineUrl }, db: adminClient, pid: baseline.child.pid };
+  const minimalTarget = { load: { baseUrl: minimalUrl }, db: adminClient, pid: minimal.child.pid };
 
   if (trace) {
-    // Two independent instances of the scenarios, so that OMS and the baseline get the same request.
+    // Two independent instances of the scenarios, so that OMS and the comparator get the same request.
     const twin = buildScenarios(fx, tokens).filter((s) => selected.some((x) => x.id === s.id));
-    await traceScenarios(trace, selected, twin, omsUrl, baselineUrl, adminClient);
+    await traceScenarios(trace, selected, twin, omsUrl, minimalUrl, adminClient);
     return;
   }
 
@@ -252,12 +254,15 @@ async function main() {
     log(`${scenario.id}: load ${loadavg()}; OMS...`);
     const omsResult = await measure(scenario, omsTarget(oms), args);
     log(
-      `${scenario.id}: OMS ${omsResult.rps} rps p99 ${omsResult.latency.p99} ms ${JSON.stringify(omsResult.statusCodes)}; baseline...`,
+      `${scenario.id}: OMS ${omsResult.rps} rps p99 ${omsResult.latency.p99} ms ${JSON.stringify(omsResult.statusCodes)}`,
     );
-    const baseResult = await measure(scenario, baselineTarget, args);
-    log(
-      `${scenario.id}: baseline ${baseResult.rps} rps p99 ${baseResult.latency.p99} ms ${JSON.stringify(baseResult.statusCodes)}`,
-    );
+    let minimalResult = null;
+    if (scenario.minimal) {
+      minimalResult = await measure(scenario, minimalTarget, args);
+      log(
+        `${scenario.id}: minimal ${minimalResult.rps} rps p99 ${minimalResult.latency.p99} ms ${JSON.stringify(minimalResult.statusCodes)}`,
+      );
+    }
     if (args.profile === scenario.id) {
       await stopProcess(oms, 15000);
       log(`CPU profile written to bench/results/profiles/`);
@@ -270,8 +275,9 @@ async function main() {
         kind: scenario.kind,
         connections: scenario.connections,
         available: true,
+        targetRatio: scenario.minimal?.minRatio ?? null,
         oms: omsResult,
-        baseline: baseResult,
+        minimal: minimalResult,
       }),
     );
   }
@@ -284,32 +290,33 @@ async function main() {
     const rate = Math.max(10, Math.round(spread.oms.rps / 2 / 10) * 10);
     log(`fixed rate: reservations-spread at ${rate} rps on both`);
     const omsFixed = await measure(scenario, omsTarget(oms), args, { overallRate: rate });
-    const baseFixed = await measure(scenario, baselineTarget, args, { overallRate: rate });
+    const minimalFixed = await measure(scenario, minimalTarget, args, { overallRate: rate });
     fixedRate = report.judgeFixedRate({
       scenario: 'reservations-spread',
       rate,
       connections: scenario.connections,
       oms: omsFixed,
-      baseline: baseFixed,
+      minimal: minimalFixed,
     });
   }
 
   // RSS over all OMS runs; the sampler ran during every measured OMS run.
   const omsRss = rows.filter((r) => r.available).map((r) => r.oms.rssMaxMb);
   if (fixedRate) omsRss.push(fixedRate.oms.rssMaxMb);
-  const baseRss = rows.filter((r) => r.available).map((r) => r.baseline.rssMaxMb);
+  const minimalRss = rows.filter((r) => r.available && r.minimal).map((r) => r.minimal.rssMaxMb);
   const rss = {
     maxMb: omsRss.length ? Math.max(...omsRss) : null,
     avgMb: omsRss.length ? round(omsRss.reduce((a, b) => a + b, 0) / omsRss.length) : null,
-    baselineMaxMb: baseRss.length ? Math.max(...baseRss) : null,
+    minimalMaxMb: minimalRss.length ? Math.max(...minimalRss) : null,
     perScenarioMaxMb: Object.fromEntries(rows.filter((r) => r.available).map((r) => [r.id, r.oms.rssMaxMb])),
   };
 
-  const checks = await correctness(adminClient, omsUrl, tokens.admin);
+  const checks = await correctness(adminClient, omsUrl, tokens.admin, fx.writtenOrderIds);
   log(
     `correctness after the write scenarios: GET /inventory/consistency → ${JSON.stringify(checks.consistencyEndpoint).slice(0, 200)}; ` +
       `stock levels with reserved > on hand: ${checks.reservedOverOnHand}; counter drift (SQL): ${checks.counterDriftSql}; ` +
-      `order items reserved over their quantity: ${checks.itemsOverReserved} → ${checks.ok ? 'OK' : 'BROKEN'}`,
+      `order items reserved over their quantity: ${checks.itemsOverReserved}; ` +
+      `audit chains verified: ${checks.chainsVerified}, broken: ${checks.chainsBroken} → ${checks.ok ? 'OK' : 'BROKEN'}`,
   );
 
   const sorted = [...coldStartRuns].sort((a, b) => a - b);

@@ -218,8 +218,8 @@ async function generate(client, log = () => undefined) {
     ),
   );
 
-  // The audit trail: 10 entries per order, 1,000 for order #1; a valid-looking chain
-  // (sequence 1..n, previous_hash = the hash before; any 64-hex hash, since verify is not benchmarked).
+  // The audit trail: 10 entries per order, 1,000 for order #1; hashes and links are filled in below
+  // ('audit chains'), once every row is in.
   await bulk(client, 'order_history', log, () =>
     step(
       'order history',
@@ -309,6 +309,46 @@ async function generate(client, log = () => undefined) {
     where s.product_variant_id = r.product_variant_id and s.stock_location_id = r.stock_location_id`,
   );
 
+  // Every chain valid, as the app writes them: each entry hashed with order_history_hash (the one
+  // definition, src/database/migrations) over its content and the hash before it; the head of each
+  // chain on its order row, where the app's writes continue it; items' allocated units.
+  await client.query('alter table order_history disable trigger order_history_append_only');
+  await step(
+    'audit chains',
+    `
+    with recursive chain (id, order_id, sequence, previous_hash, hash) as (
+      select h.id, h.order_id, h.sequence, null::text,
+             order_history_hash(h.id, h.order_id, h.sequence, h.action::text, h.old_status, h.new_status,
+                                h.description, h.performed_by_id, h.additional_data, h.ip_address, h.user_agent,
+                                h.created_at, null)
+        from order_history h where h.sequence = 1
+      union all
+      select h.id, h.order_id, h.sequence, c.hash,
+             order_history_hash(h.id, h.order_id, h.sequence, h.action::text, h.old_status, h.new_status,
+                                h.description, h.performed_by_id, h.additional_data, h.ip_address, h.user_agent,
+                                h.created_at, c.hash)
+        from chain c join order_history h on h.order_id = c.order_id and h.sequence = c.sequence + 1)
+    update order_history h set previous_hash = c.previous_hash, hash = c.hash from chain c where h.id = c.id`,
+  );
+  await client.query('alter table order_history enable trigger order_history_append_only');
+  await step(
+    'chain heads',
+    `
+    update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
+      from (select distinct on (order_id) order_id, sequence, hash, created_at from order_history
+             order by order_id, sequence desc) h
+     where h.order_id = o.id`,
+  );
+  await step(
+    'item allocations',
+    `
+    update order_items i set quantity_allocated = r.allocated
+      from (select order_item_id,
+                   sum(case when is_active then quantity_reserved else quantity_fulfilled end)::int as allocated
+              from inventory_reservations group by order_item_id) r
+     where r.order_item_id = i.id`,
+  );
+
   await client.query('drop table bench_variant, bench_customer');
   const started = Date.now();
   await client.query('vacuum analyze');
@@ -375,8 +415,20 @@ async function fixtures(client, ranges) {
       (r) => [r.status, r.n],
     ),
   );
+  const writtenOrderIds = [
+    ...new Set([
+      ...reservationItems.map((i) => i.orderId),
+      ...hotItems.map((i) => i.orderId),
+      ...(
+        await one('select distinct order_id from order_fulfillments where id = any($1::uuid[])', [
+          fulfillmentPool,
+        ])
+      ).map((r) => r.order_id),
+    ]),
+  ];
   await client.query('drop table bench_order');
   return {
+    writtenOrderIds,
     users,
     locations,
     historyOrder,

@@ -1,6 +1,6 @@
 'use strict';
 /* global setTimeout, clearTimeout, setInterval, clearInterval */
-// Child processes of the bench (the app, the baseline): spawn, wait until ready, sample RSS, stop.
+// Child processes of the bench (the app, the minimal comparator): spawn, wait until ready, sample RSS, stop.
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { setTimeout: sleep } = require('node:timers/promises');

@@ -1,14 +1,24 @@
 'use strict';
 // Targets, the printed table and bench/results/latest.json.
-const { mkdirSync, writeFileSync } = require('node:fs');
-const { dirname } = require('node:path');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 
-/** Ratio targets per scenario kind (issue 9). */
-const RATIO_TARGETS = {
-  reservation: { min: 0.6, why: 'reservations ≥ 0.6× baseline rps' },
-  write: { min: 0.6, why: 'writes held to the reservation target, 0.6×' },
-  read: { min: 0.7, why: 'reads ≥ 0.7× baseline rps' },
-};
+/**
+ * OMS's rps per scenario in the last complete run committed (bench/results/latest.json), for the
+ * "no route slower than before" column; null when there is none.
+ */
+function previousRps() {
+  const file = join(__dirname, '..', 'results', 'latest.json');
+  if (!existsSync(file)) return {};
+  try {
+    const previous = JSON.parse(readFileSync(file, 'utf8'));
+    return Object.fromEntries(
+      (previous.scenarios ?? []).filter((s) => s.available).map((s) => [s.id, s.oms.rps]),
+    );
+  } catch {
+    return {};
+  }
+}
 const FIXED_RATE_P99_MAX_RATIO = 1.5;
 const COLD_START_MAX_MS = 2000;
 const RSS_MAX_MB = 250;
@@ -16,22 +26,23 @@ const RSS_MAX_MB = 250;
 const fmt = (n, digits = 0) => (n === null || n === undefined ? '—' : Number(n).toFixed(digits));
 const ratioOf = (a, b) => (a && b ? Math.round((a / b) * 100) / 100 : null);
 
-/** Adds ratio, target and pass to a measured scenario. */
-function judgeScenario(row) {
+/** Adds the ratio OMS ÷ minimal comparator, its target and pass, and OMS's rps of the last run. */
+function judgeScenario(row, before = previousRps()) {
   if (!row.available) return { ...row, ratio: null, target: null, pass: null };
-  const target = RATIO_TARGETS[row.kind];
-  const ratio = ratioOf(row.oms.rps, row.baseline?.rps);
+  const minRatio = row.targetRatio ?? null;
+  const ratio = row.minimal ? ratioOf(row.oms.rps, row.minimal.rps) : null;
   return {
     ...row,
     ratio,
-    target: target ? { minRatio: target.min, rule: target.why } : null,
-    pass: target && ratio !== null ? ratio >= target.min : null,
+    previousOmsRps: before[row.id] ?? null,
+    target: minRatio !== null ? { minRatio, rule: `OMS ≥ ${minRatio}× the minimal comparator's rps` } : null,
+    pass: minRatio !== null && ratio !== null ? ratio >= minRatio : null,
   };
 }
 
 function judgeFixedRate(fixed) {
   if (!fixed) return null;
-  const p99Ratio = ratioOf(fixed.oms.latency.p99, fixed.baseline.latency.p99);
+  const p99Ratio = ratioOf(fixed.oms.latency.p99, fixed.minimal.latency.p99);
   return {
     ...fixed,
     p99Ratio,
@@ -49,7 +60,7 @@ function targetsSummary(result) {
   }
   if (result.fixedRate)
     list.push({
-      target: `fixed-rate p99 ≤ ${FIXED_RATE_P99_MAX_RATIO}× baseline p99`,
+      target: `fixed-rate p99 ≤ ${FIXED_RATE_P99_MAX_RATIO}× the minimal comparator's p99`,
       value: result.fixedRate.p99Ratio,
       pass: result.fixedRate.pass,
     });
@@ -77,32 +88,35 @@ function formatTable(result) {
   const header = [
     'scenario',
     'OMS rps',
-    'base rps',
-    'ratio',
+    'OMS rps before',
+    'minimal rps',
+    'OMS ÷ minimal',
     'target',
     'OMS p50/p99 ms',
-    'base p50/p99 ms',
-    'CPU ms/req OMS/base',
-    'non-2xx OMS/base',
+    'minimal p50/p99 ms',
+    'CPU ms/req OMS/minimal',
+    'non-2xx OMS/minimal',
     'pass',
   ];
   const rows = result.scenarios.map((s) => {
-    if (!s.available) return [s.id, 'not available', '', '', '', '', '', '', '', '—'];
+    if (!s.available) return [s.id, 'not available', '', '', '', '', '', '', '', '', '—'];
     const non2xx = (r) =>
       Object.entries(r.statusCodes)
         .filter(([code]) => !code.startsWith('2'))
         .map(([code, n]) => `${n}×${code}`)
         .join(' ') || '0';
+    const m = s.minimal;
     return [
       s.id,
       fmt(s.oms.rps),
-      fmt(s.baseline.rps),
+      fmt(s.previousOmsRps),
+      m ? fmt(m.rps) : '—',
       fmt(s.ratio, 2),
       s.target ? `≥ ${s.target.minRatio}` : '—',
       `${fmt(s.oms.latency.p50)} / ${fmt(s.oms.latency.p99)}`,
-      `${fmt(s.baseline.latency.p50)} / ${fmt(s.baseline.latency.p99)}`,
-      `${fmt(s.oms.cpuMsPerRequest, 2)} / ${fmt(s.baseline.cpuMsPerRequest, 2)}`,
-      `${non2xx(s.oms)} / ${non2xx(s.baseline)}`,
+      m ? `${fmt(m.latency.p50)} / ${fmt(m.latency.p99)}` : '—',
+      `${fmt(s.oms.cpuMsPerRequest, 2)} / ${m ? fmt(m.cpuMsPerRequest, 2) : '—'}`,
+      `${non2xx(s.oms)} / ${m ? non2xx(m) : '—'}`,
       s.pass === null ? '—' : s.pass ? 'PASS' : 'FAIL',
     ];
   });
@@ -111,12 +125,13 @@ function formatTable(result) {
     rows.push([
       `${f.scenario} @ ${f.rate} rps`,
       fmt(f.oms.rps),
-      fmt(f.baseline.rps),
+      '',
+      fmt(f.minimal.rps),
       `p99 ${fmt(f.p99Ratio, 2)}`,
       `≤ ${f.target.maxP99Ratio}`,
       `${fmt(f.oms.latency.p50)} / ${fmt(f.oms.latency.p99)}`,
-      `${fmt(f.baseline.latency.p50)} / ${fmt(f.baseline.latency.p99)}`,
-      `${fmt(f.oms.cpuMsPerRequest, 2)} / ${fmt(f.baseline.cpuMsPerRequest, 2)}`,
+      `${fmt(f.minimal.latency.p50)} / ${fmt(f.minimal.latency.p99)}`,
+      `${fmt(f.oms.cpuMsPerRequest, 2)} / ${fmt(f.minimal.cpuMsPerRequest, 2)}`,
       '',
       f.pass === null ? '—' : f.pass ? 'PASS' : 'FAIL',
     ]);
@@ -132,7 +147,7 @@ function formatTable(result) {
     `cold start (spawn → /health/ready 200): ${result.coldStart.runsMs.map((ms) => fmt(ms)).join(', ')} ms, median ${fmt(result.coldStart.medianMs)} ms (target ≤ ${COLD_START_MAX_MS}); CPU used until ready ${result.coldStart.cpuMs.map((ms) => fmt(ms)).join(', ')} ms`,
   );
   lines.push(
-    `RSS of OMS under load: max ${fmt(result.rss.maxMb)} MB, mean ${fmt(result.rss.avgMb)} MB (target ≤ ${RSS_MAX_MB}); baseline max ${fmt(result.rss.baselineMaxMb)} MB`,
+    `RSS of OMS under load: max ${fmt(result.rss.maxMb)} MB, mean ${fmt(result.rss.avgMb)} MB (target ≤ ${RSS_MAX_MB}); minimal comparator max ${fmt(result.rss.minimalMaxMb)} MB`,
   );
   return lines.join('\n');
 }

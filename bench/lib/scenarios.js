@@ -1,6 +1,7 @@
 'use strict';
-// The benchmark scenarios. Each one builds autocannon `requests` for a server (OMS or the
-// baseline: same paths, same bodies, same tokens) from the generated fixtures.
+// The benchmark scenarios. Each one builds autocannon `requests` for a server (OMS or the minimal
+// comparator: same paths, same bodies, same tokens) from the generated fixtures. `minimal` names
+// the target ratio OMS ÷ minimal comparator for the scenarios the comparator serves.
 
 const API = '/api/v1';
 const FULFILLMENT_LIST_STATUSES = ['picking', 'packing', 'pending', 'ready_to_ship', 'shipped'];
@@ -82,6 +83,7 @@ function scenarios(fx, tokens) {
   return [
     {
       id: 'reservations-spread',
+      minimal: { minRatio: 0.5 },
       title: 'POST /reservations, 10,000 variants × 2 locations',
       kind: 'reservation',
       connections: 32,
@@ -90,6 +92,7 @@ function scenarios(fx, tokens) {
     },
     {
       id: 'reservations-hot',
+      minimal: { minRatio: 0.6 },
       title: 'POST /reservations, one hot variant (one stock level)',
       kind: 'reservation',
       connections: 32,
@@ -107,6 +110,7 @@ function scenarios(fx, tokens) {
     },
     {
       id: 'history-page',
+      minimal: { minRatio: 0.5 },
       title: 'GET /orders/:orderId/history, 20 of 1,000 entries (table of 1M)',
       kind: 'read',
       connections: 32,
@@ -118,6 +122,7 @@ function scenarios(fx, tokens) {
     },
     {
       id: 'order-detail',
+      minimal: { minRatio: 0.5 },
       title: 'GET /orders/:id (items, reservations, fulfillments)',
       kind: 'read',
       connections: 32,
@@ -140,6 +145,7 @@ function scenarios(fx, tokens) {
     },
     {
       id: 'login',
+      minimal: { minRatio: null },
       title: 'POST /auth/login (argon2id verify + JWT)',
       kind: 'read',
       connections: 8,

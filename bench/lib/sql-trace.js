@@ -1,8 +1,8 @@
 'use strict';
 /* global Buffer */
-// `--trace-sql`: proves that the baseline issues the same SQL as OMS. The bench database gets
-// log_statement = 'all'; one request per scenario goes to OMS, then the same to the baseline, and
-// the statements PostgreSQL logged for each are compared.
+// `--trace-sql`: the statements (round trips) of one request per scenario. The bench database gets
+// log_statement = 'all'; one request per scenario goes to OMS, then the same to the minimal
+// comparator, and the statements PostgreSQL logged for each are printed.
 const { openSync, readSync, closeSync, statSync, existsSync } = require('node:fs');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { availability } = require('./measure');
@@ -35,8 +35,8 @@ function records(text) {
 }
 
 /**
- * Statement text with every value replaced by `?`: MikroORM sends values inlined as literals, the
- * baseline passes them as $n parameters; the statements must otherwise be the same text.
+ * Statement text with every value replaced by `?` (MikroORM sends values inlined as literals, the
+ * comparator passes them as $n parameters), on one line.
  */
 const normalize = (sql) =>
   sql
@@ -78,61 +78,31 @@ class SqlTrace {
   }
 }
 
-/**
- * Compares the two statement lists; returns {same, lines} for printing. The same statements in
- * another order count as the same: findAndCount runs its page and count queries concurrently.
- */
-function compare(oms, baseline) {
-  const sorted = (list) => [...list].sort().join('\n');
-  if (oms.length === baseline.length && sorted(oms) === sorted(baseline)) {
-    return { same: true, lines: oms.map((sql, i) => `  = ${String(i + 1).padStart(2)} ${sql}`) };
-  }
-  const lines = [];
-  const n = Math.max(oms.length, baseline.length);
-  let same = oms.length === baseline.length;
-  for (let i = 0; i < n; i++) {
-    const a = oms[i] ?? '(none)';
-    const b = baseline[i] ?? '(none)';
-    const equal = a === b;
-    if (!equal) same = false;
-    lines.push(`  ${equal ? '=' : '≠'} ${String(i + 1).padStart(2)} OMS:  ${a}`);
-    if (!equal) lines.push(`          base: ${b}`);
-  }
-  return { same, lines };
-}
+/** The statements as printed lines, numbered (each is one round trip). */
+const listed = (statements) => statements.map((sql, i) => `  ${String(i + 1).padStart(2)} ${sql}`);
 
 /**
  * One request per scenario to OMS, then the same request (from a twin instance of the scenarios)
- * to the baseline; prints the statements PostgreSQL logged for each and whether they match.
+ * to the minimal comparator; prints the statements PostgreSQL logged for each: every statement is
+ * a round trip (begin and commit included).
  */
-async function traceScenarios(trace, scenarios, twins, omsUrl, baselineUrl, adminClient) {
-  let allSame = true;
+async function traceScenarios(trace, scenarios, twins, omsUrl, minimalUrl, adminClient) {
   for (const [index, first] of scenarios.entries()) {
-    const statements = {};
-    for (const [name, baseUrl, scenario] of [
-      ['oms', omsUrl, first],
-      ['baseline', baselineUrl, twins[index]],
-    ]) {
+    const runs = [['OMS', omsUrl, first]];
+    if (first.minimal) runs.push(['minimal', minimalUrl, twins[index]]);
+    for (const [name, baseUrl, scenario] of runs) {
       if (scenario.prepare) await scenario.prepare(adminClient);
       await sleep(200);
       const offset = trace.mark();
       const outcome = await availability(scenario, baseUrl);
-      statements[name] = await trace.since(offset);
-      statements[`${name}Status`] = outcome.status;
-      if (outcome.status >= 400) statements[`${name}Body`] = outcome.body;
+      const statements = await trace.since(offset);
+      console.log(
+        `\n${first.id}: ${name} answered ${outcome.status} after ${statements.length} statement(s)`,
+      );
+      if (outcome.status >= 400) console.log(`  body: ${outcome.body}`);
+      console.log(listed(statements).join('\n'));
     }
-    const { same, lines } = compare(statements.oms, statements.baseline);
-    allSame &&= same;
-    console.log(
-      `\n${first.id}: OMS ${statements.omsStatus}, baseline ${statements.baselineStatus} — ${same ? 'same SQL' : 'SQL DIFFERS'}`,
-    );
-    if (statements.omsBody) console.log(`  OMS body: ${statements.omsBody}`);
-    if (statements.baselineBody) console.log(`  baseline body: ${statements.baselineBody}`);
-    console.log(lines.join('\n'));
   }
-  console.log(
-    `\n${allSame ? 'The baseline issued the same statements as OMS in every scenario.' : 'Some scenarios differ (see ≠ above).'}`,
-  );
 }
 
-module.exports = { SqlTrace, compare, traceScenarios, DEFAULT_LOG };
+module.exports = { SqlTrace, traceScenarios, DEFAULT_LOG };

@@ -6,6 +6,8 @@ import { OrdersModule } from '../orders/orders.module';
 import { OrderNote } from './order-note.entity';
 import { CustomerNotification } from './customer-notification.entity';
 import { NotesService } from './notes.service';
+import { NotesRepository } from './notes.repository';
+import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 import { NotesController } from './notes.controller';
 import { NotificationsController } from './notifications.controller';
@@ -23,7 +25,9 @@ import { NotificationChannels } from './channels/notification-channels';
   ],
   controllers: [NotesController, NotificationsController],
   providers: [
+    NotesRepository,
     NotesService,
+    NotificationsRepository,
     NotificationsService,
     NotificationDispatcherJob,
     LogChannel,

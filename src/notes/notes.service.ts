@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { FilterQuery, LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../common/decorators';
 import { NotFoundError } from '../common/errors';
-import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
+import { Page, PageQueryDto, parseSort } from '../common/pagination';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { OrdersService } from '../orders/orders.service';
 import { UsersService } from '../identity/users.service';
 import { OrderNote } from './order-note.entity';
+import { NotesRepository } from './notes.repository';
 import { NotificationsService } from './notifications.service';
 import { assertMayModifyNote, assertNoteVisibility } from './note-rules';
 import { CreateNoteDto, ListNotesQueryDto, UpdateNoteDto } from './dto/note.dto';
@@ -39,7 +38,7 @@ function kindOf(note: NoteSnapshot): string {
 @Injectable()
 export class NotesService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: NotesRepository,
     private readonly orders: OrdersService,
     private readonly users: UsersService,
     private readonly history: OrderHistoryService,
@@ -52,7 +51,7 @@ export class NotesService {
     const order = await this.orders.get(orderId);
     const author = await this.users.get(actor.id);
     const note = new OrderNote(order, dto.note, author, visibility.isInternal, visibility.notifyCustomer);
-    this.em.persist(note);
+    await this.repository.add(note);
     // No note text here: the entry describes that a note exists, the note itself holds the text.
     await this.history.record({
       order,
@@ -61,13 +60,13 @@ export class NotesService {
       additionalData: { noteId: note.id, ...visibility },
     });
     if (note.notifyCustomer) {
-      this.notifications.enqueueForNote(note, order, await this.users.get(order.customer.id));
+      await this.notifications.enqueueForNote(note, order, await this.users.get(order.customer.id));
     }
     return note;
   }
 
   async get(id: string): Promise<OrderNote> {
-    const note = await this.em.findOne(OrderNote, { id }, { populate: ['createdBy'] });
+    const note = await this.repository.findById(id);
     if (!note) throw new NotFoundError('Note', id);
     return note;
   }
@@ -75,15 +74,12 @@ export class NotesService {
   /** Staff list of an order's notes, newest first unless sorted otherwise. */
   async byOrder(orderId: string, query: ListNotesQueryDto): Promise<Page<OrderNote>> {
     await this.orders.get(orderId);
-    const where: FilterQuery<OrderNote> = { order: orderId };
-    if (query.isInternal !== undefined) where.isInternal = query.isInternal;
-    const [notes, total] = await this.em.findAndCount(OrderNote, where, {
-      populate: ['createdBy'],
-      orderBy: [...parseSort(query.sort, SORTABLE, '-createdAt'), { id: 'desc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(notes, total, query);
+    return this.repository.pageOfOrder(
+      orderId,
+      { isInternal: query.isInternal },
+      parseSort(query.sort, SORTABLE, '-createdAt'),
+      query,
+    );
   }
 
   /**
@@ -97,12 +93,7 @@ export class NotesService {
     query: Pick<PageQueryDto, 'page' | 'pageSize'> = DEFAULT_PAGE,
   ): Promise<Page<OrderNote>> {
     await this.orders.getForCustomer(orderId, customerId);
-    const [notes, total] = await this.em.findAndCount(
-      OrderNote,
-      { order: { id: orderId, customer: customerId }, isInternal: false },
-      { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: query.pageSize, offset: offsetOf(query) },
-    );
-    return toPage(notes, total, query);
+    return this.repository.publicPageOfCustomerOrder(orderId, customerId, query);
   }
 
   /** Text and visibility, by the author or an admin; history keeps the before and after. */
@@ -131,7 +122,7 @@ export class NotesService {
       await this.notifications.cancelUndelivered(note.id);
     } else if (!before.notifyCustomer && after.notifyCustomer) {
       const order = await this.orders.get(note.order.id);
-      this.notifications.enqueueForNote(note, order, await this.users.get(order.customer.id));
+      await this.notifications.enqueueForNote(note, order, await this.users.get(order.customer.id));
     } else if (after.notifyCustomer && after.note !== before.note) {
       await this.notifications.refreshUndelivered(note.id, after.note);
     }
@@ -150,24 +141,18 @@ export class NotesService {
       additionalData: { noteId: note.id, deleted: true, before },
     });
     await this.notifications.cancelUndelivered(note.id);
-    this.em.remove(note);
+    this.repository.remove(note);
   }
 
   /** Public notes that asked to notify the customer and have not reached them yet, oldest first. */
   pendingNotifications(options: { orderId?: string; limit?: number } = {}): Promise<OrderNote[]> {
-    const where: FilterQuery<OrderNote> = { isInternal: false, notifyCustomer: true, notifiedAt: null };
-    if (options.orderId) where.order = options.orderId;
-    return this.em.find(OrderNote, where, {
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      limit: options.limit ?? 100,
-    });
+    return this.repository.pendingNotification({ orderId: options.orderId, limit: options.limit ?? 100 });
   }
 
   /** The note, row-locked for the rest of the transaction so concurrent edits serialise. */
   private async lock(id: string): Promise<OrderNote> {
-    const note = await this.em.findOne(OrderNote, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const note = await this.repository.lock(id);
     if (!note) throw new NotFoundError('Note', id);
-    await this.em.populate(note, ['createdBy']);
     return note;
   }
 }

@@ -5,6 +5,8 @@ import { UnitOfWork } from '../common/unit-of-work';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotificationChannels } from './channels/notification-channels';
 import { NotificationDispatcherJob } from './notification-dispatcher.job';
+import { NotificationsRepository } from './notifications.repository';
+import { NotesRepository } from './notes.repository';
 
 function makeJob(settings: Record<string, unknown>) {
   const scheduler = new SchedulerRegistry();
@@ -13,23 +15,31 @@ function makeJob(settings: Record<string, unknown>) {
   const metrics = {
     trackJob: (_job: string, work: () => Promise<unknown>) => work(),
   } as unknown as MetricsService;
-  const job = new NotificationDispatcherJob(uow, config, scheduler, {} as NotificationChannels, metrics);
+  const job = new NotificationDispatcherJob(
+    uow,
+    config,
+    scheduler,
+    {} as NotificationChannels,
+    metrics,
+    {} as NotificationsRepository,
+    {} as NotesRepository,
+  );
   return { job, scheduler };
 }
 
 describe('NotificationDispatcherJob scheduling', () => {
-  it('registers no interval when jobs are disabled', () => {
+  it('registers no interval when jobs are disabled', async () => {
     const { job, scheduler } = makeJob({ JOBS_ENABLED: false, NOTIFY_DISPATCH_INTERVAL_MS: 5000 });
     job.onApplicationBootstrap();
     expect(scheduler.getIntervals()).toEqual([]);
-    job.onModuleDestroy();
+    await job.onModuleDestroy();
   });
 
-  it('registers its interval when jobs are enabled and removes it on shutdown', () => {
+  it('registers its interval when jobs are enabled and removes it on shutdown', async () => {
     const { job, scheduler } = makeJob({ JOBS_ENABLED: true, NOTIFY_DISPATCH_INTERVAL_MS: 60_000 });
     job.onApplicationBootstrap();
     expect(scheduler.getIntervals()).toEqual([NotificationDispatcherJob.INTERVAL_NAME]);
-    job.onModuleDestroy();
+    await job.onModuleDestroy();
     expect(scheduler.getIntervals()).toEqual([]);
   });
 

@@ -4,8 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../common/unit-of-work';
 import { MetricsService } from '../metrics/metrics.service';
 import { backoffDelayMs } from './backoff';
-import { NotificationStatus } from './notification-status.enum';
 import { NotificationChannels } from './channels/notification-channels';
+import { ClaimedNotificationRow, NotificationsRepository } from './notifications.repository';
+import { NotesRepository } from './notes.repository';
 import { OutgoingNotification } from './channels/notification-channel';
 
 export const DEFAULT_DISPATCH_BATCH = 50;
@@ -23,14 +24,7 @@ export interface DispatchResult {
   failed: number;
 }
 
-interface ClaimedRow {
-  id: string;
-  note_id: string | null;
-  channel: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  created_at: Date;
-}
+type ClaimedRow = ClaimedNotificationRow;
 
 type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
 
@@ -61,6 +55,8 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
     private readonly scheduler: SchedulerRegistry,
     private readonly channels: NotificationChannels,
     private readonly metrics: MetricsService,
+    private readonly notifications: NotificationsRepository,
+    private readonly notes: NotesRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -120,26 +116,11 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
   private claim(batchSize: number, scope: DispatchScope): Promise<ClaimedRow[]> {
     const orderIds = scope.orderIds ?? [];
     if (scope.orderIds && orderIds.length === 0) return Promise.resolve([]);
-    const byOrder = orderIds.length > 0 ? 'and order_id in (?)' : '';
-    return this.uow.run('notification-claim', (em) =>
-      em.execute<ClaimedRow[]>(
-        `update customer_notifications n
-            set attempts = n.attempts + 1,
-                next_attempt_at = now() + (? * interval '1 millisecond'),
-                updated_at = now()
-          where n.id in (
-                select id from customer_notifications
-                 where status = ? and next_attempt_at <= now() ${byOrder}
-                 order by next_attempt_at, id
-                 limit ?
-                   for update skip locked)
-      returning n.id, n.note_id, n.channel, n.payload, n.attempts, n.created_at`,
-        [
-          this.leaseMs(),
-          NotificationStatus.PENDING,
-          ...(orderIds.length > 0 ? [orderIds] : []),
-          Math.max(1, Math.floor(batchSize)),
-        ],
+    return this.uow.run('notification-claim', () =>
+      this.notifications.claim(
+        this.leaseMs(),
+        Math.max(1, Math.floor(batchSize)),
+        scope.orderIds ? orderIds : undefined,
       ),
     );
   }
@@ -163,18 +144,10 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
   }
 
   private settleSuccess(row: ClaimedRow): Promise<Outcome> {
-    return this.uow.run('notification-sent', async (em) => {
-      const settled = await em.execute<{ note_id: string | null }[]>(
-        `update customer_notifications
-            set status = ?, sent_at = now(), last_error = null, updated_at = now()
-          where id = ? and status = ? and attempts = ?
-      returning note_id`,
-        [NotificationStatus.SENT, row.id, NotificationStatus.PENDING, row.attempts],
-      );
-      if (settled.length === 0) return 'lost';
-      if (settled[0].note_id) {
-        await em.execute('update order_notes set notified_at = now() where id = ?', [settled[0].note_id]);
-      }
+    return this.uow.run('notification-sent', async () => {
+      const settled = await this.notifications.settleSent(row.id, row.attempts);
+      if (!settled) return 'lost';
+      if (settled.noteId) await this.notes.markNotified(settled.noteId);
       return 'sent';
     });
   }
@@ -186,28 +159,16 @@ export class NotificationDispatcherJob implements OnApplicationBootstrap, OnModu
     } else {
       this.logger.error(`Notification ${row.id} failed after ${row.attempts} attempts: ${error}`);
     }
-    return this.uow.run('notification-failed', async (em) => {
-      const settled = await em.execute<{ id: string }[]>(
-        giveUp
-          ? `update customer_notifications
-                set status = ?, last_error = ?, updated_at = now()
-              where id = ? and status = ? and attempts = ?
-          returning id`
-          : `update customer_notifications
-                set next_attempt_at = now() + (? * interval '1 millisecond'), last_error = ?, updated_at = now()
-              where id = ? and status = ? and attempts = ?
-          returning id`,
-        [
-          giveUp
-            ? NotificationStatus.FAILED
-            : backoffDelayMs(row.attempts, this.config.get('NOTIFY_BACKOFF_BASE_MS')),
-          error,
-          row.id,
-          NotificationStatus.PENDING,
-          row.attempts,
-        ],
-      );
-      if (settled.length === 0) return 'lost';
+    return this.uow.run('notification-failed', async () => {
+      const settled = giveUp
+        ? await this.notifications.settleFailed(row.id, row.attempts, error)
+        : await this.notifications.scheduleRetry(
+            row.id,
+            row.attempts,
+            backoffDelayMs(row.attempts, this.config.get('NOTIFY_BACKOFF_BASE_MS')),
+            error,
+          );
+      if (!settled) return 'lost';
       return giveUp ? 'failed' : 'retried';
     });
   }

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { FilterQuery } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors';
-import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { Page, parseSort } from '../common/pagination';
 import { Order } from '../orders/order.entity';
 import { User } from '../identity/user.entity';
 import { CustomerNotification } from './customer-notification.entity';
-import { NotificationStatus } from './notification-status.enum';
 import { OrderNote } from './order-note.entity';
+import { NotificationsRepository } from './notifications.repository';
 import { ListNotificationsQueryDto } from './dto/notification.dto';
 
 export const NOTE_NOTIFICATION_TYPE = 'order.note';
 
 const SORTABLE = { createdAt: 'createdAt', nextAttemptAt: 'nextAttemptAt', sentAt: 'sentAt' };
-const UNDELIVERED = [NotificationStatus.PENDING, NotificationStatus.FAILED];
 
 /**
  * The customer-notification outbox: rows are written in the transaction of the note they announce
@@ -23,7 +20,7 @@ const UNDELIVERED = [NotificationStatus.PENDING, NotificationStatus.FAILED];
 @Injectable()
 export class NotificationsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: NotificationsRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -32,76 +29,60 @@ export class NotificationsService {
     return this.config.get('NOTIFY_WEBHOOK_URL') ? 'webhook' : 'log';
   }
 
-  /** Queues the notification of a public note to the order's customer (same transaction). */
-  enqueueForNote(note: OrderNote, order: Order, customer: User): CustomerNotification {
-    const payload = {
-      type: NOTE_NOTIFICATION_TYPE,
+  /** Queues the notification of a stored public note to the order's customer (same transaction). */
+  async enqueueForNote(note: OrderNote, order: Order, customer: User): Promise<void> {
+    await this.repository.insert({
       orderId: order.id,
-      orderNumber: order.orderNumber,
       noteId: note.id,
-      note: note.note,
-      noteCreatedAt: note.createdAt.toISOString(),
-      customer: { id: customer.id, email: customer.email, name: customer.fullName },
-    };
-    const notification = new CustomerNotification(order, note, this.channelForNewNotification(), payload);
-    this.em.persist(notification);
-    return notification;
+      channel: this.channelForNewNotification(),
+      payload: {
+        type: NOTE_NOTIFICATION_TYPE,
+        orderId: order.id,
+        orderNumber: order.orderNumber,
+        noteId: note.id,
+        note: note.note,
+        noteCreatedAt: note.createdAt.toISOString(),
+        customer: { id: customer.id, email: customer.email, name: customer.fullName },
+      },
+    });
   }
 
   /**
    * Withdraws what has not reached the customer yet (the note was deleted, made internal or no
    * longer notifies). Delivered rows stay: they record what the customer was sent.
    */
-  async cancelUndelivered(noteId: string): Promise<number> {
-    return this.em.nativeDelete(CustomerNotification, { note: noteId, status: { $in: UNDELIVERED } });
+  cancelUndelivered(noteId: string): Promise<number> {
+    return this.repository.deleteUndelivered(noteId);
   }
 
   /** An edited note is announced with its current text if it has not gone out yet. */
-  async refreshUndelivered(noteId: string, text: string): Promise<void> {
-    await this.em.execute(
-      `update customer_notifications
-          set payload = jsonb_set(payload, '{note}', to_jsonb(?::text)), updated_at = now()
-        where note_id = ? and status in (?, ?)`,
-      [text, noteId, ...UNDELIVERED],
-    );
+  refreshUndelivered(noteId: string, text: string): Promise<void> {
+    return this.repository.refreshUndelivered(noteId, text);
   }
 
   async get(id: string): Promise<CustomerNotification> {
-    const notification = await this.em.findOne(CustomerNotification, { id });
+    const notification = await this.repository.findById(id);
     if (!notification) throw new NotFoundError('Notification', id);
     return notification;
   }
 
-  async list(query: ListNotificationsQueryDto): Promise<Page<CustomerNotification>> {
-    const where: FilterQuery<CustomerNotification> = {};
-    if (query.status) where.status = query.status;
-    if (query.orderId) where.order = query.orderId;
-    const [rows, total] = await this.em.findAndCount(CustomerNotification, where, {
-      orderBy: [...parseSort(query.sort, SORTABLE, '-createdAt'), { id: 'desc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(rows, total, query);
+  list(query: ListNotificationsQueryDto): Promise<Page<CustomerNotification>> {
+    return this.repository.page(
+      { status: query.status, orderId: query.orderId },
+      parseSort(query.sort, SORTABLE, '-createdAt'),
+      query,
+    );
   }
 
   /** A failed notification back to pending, due now, with a fresh attempt budget; else 409. */
   async retry(id: string): Promise<CustomerNotification> {
-    const reset = await this.em.execute<{ id: string }[]>(
-      `update customer_notifications
-          set status = ?, attempts = 0, next_attempt_at = now(), updated_at = now()
-        where id = ? and status = ?
-        returning id`,
-      [NotificationStatus.PENDING, id, NotificationStatus.FAILED],
-    );
-    if (reset.length === 0) {
+    if (!(await this.repository.resetFailed(id))) {
       const current = await this.get(id);
       throw new ConflictError(
         `Notification ${id} is ${current.status}; only a failed notification can be retried`,
         { currentStatus: current.status },
       );
     }
-    const notification = await this.em.findOne(CustomerNotification, { id }, { refresh: true });
-    if (!notification) throw new NotFoundError('Notification', id);
-    return notification;
+    return this.get(id);
   }
 }

@@ -14,19 +14,16 @@ import { OrderCancellationService } from './order-cancellation.service';
 import { OrderDeliveryService } from './order-delivery.service';
 import { OrderReturnsService } from './order-returns.service';
 import { CustomerOrdersService } from './customer-orders.service';
-import { DashboardService } from './dashboard.service';
-import { AnalyticsService } from './analytics.service';
 import { OrderLifecycleController } from './order-lifecycle.controller';
 import { CustomerOrdersController } from './customer-orders.controller';
-import { AnalyticsController, DashboardController } from './dashboard.controller';
 
 /**
  * The top layer: the order lifecycle orchestrating reservations, fulfillment, history and notes;
- * the customer routes; dashboard and analytics. Nothing imports this module.
+ * the customer routes. Nothing imports this module.
  */
 @Module({
   imports: [OrdersModule, CatalogModule, HistoryModule, NotesModule, ReservationsModule, FulfillmentModule],
-  controllers: [OrderLifecycleController, CustomerOrdersController, DashboardController, AnalyticsController],
+  controllers: [OrderLifecycleController, CustomerOrdersController],
   providers: [
     // Replace the class to change how confirmation picks stock locations.
     { provide: LocationStrategy, useClass: SingleLocationFirstStrategy },
@@ -38,8 +35,6 @@ import { AnalyticsController, DashboardController } from './dashboard.controller
     OrderDeliveryService,
     OrderReturnsService,
     CustomerOrdersService,
-    DashboardService,
-    AnalyticsService,
   ],
 })
 export class OrderManagementModule {}

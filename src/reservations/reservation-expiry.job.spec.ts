@@ -31,7 +31,7 @@ function setup(
 }
 
 describe('ReservationExpiryJob', () => {
-  it('registers its interval only when JOBS_ENABLED, and removes it on shutdown', () => {
+  it('registers its interval only when JOBS_ENABLED, and removes it on shutdown', async () => {
     const off = setup({ JOBS_ENABLED: false });
     off.job.onApplicationBootstrap();
     expect(off.scheduler.getIntervals()).toEqual([]);
@@ -39,7 +39,7 @@ describe('ReservationExpiryJob', () => {
     const on = setup({ JOBS_ENABLED: true, RESERVATION_SWEEP_INTERVAL_MS: 1234 });
     on.job.onApplicationBootstrap();
     expect(on.scheduler.getIntervals()).toEqual(['reservation-expiry']);
-    on.job.onModuleDestroy();
+    await on.job.onModuleDestroy();
     expect(on.scheduler.getIntervals()).toEqual([]);
   });
 

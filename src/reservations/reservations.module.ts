@@ -8,22 +8,19 @@ import { ReservationsService } from './reservations.service';
 import { ReservationBookingService } from './reservation-booking.service';
 import { ReservationSettlementService } from './reservation-settlement.service';
 import { ReservationHistory } from './reservation-history';
-import { InventoryConsistencyService } from './inventory-consistency.service';
 import { ReservationExpiryJob } from './reservation-expiry.job';
 import { ReservationsController } from './reservations.controller';
-import { InventoryConsistencyController } from './inventory-consistency.controller';
 
 @Module({
   imports: [MikroOrmModule.forFeature([InventoryReservation]), HistoryModule, CatalogModule, OrdersModule],
-  controllers: [ReservationsController, InventoryConsistencyController],
+  controllers: [ReservationsController],
   providers: [
     ReservationsService,
     ReservationBookingService,
     ReservationSettlementService,
     ReservationHistory,
-    InventoryConsistencyService,
     ReservationExpiryJob,
   ],
-  exports: [ReservationsService, InventoryConsistencyService, ReservationExpiryJob],
+  exports: [ReservationsService, ReservationExpiryJob],
 })
 export class ReservationsModule {}

@@ -82,7 +82,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
                 next: (value) => subscriber.next(value),
                 complete: () => subscriber.complete(),
                 error: (error) => {
-                  this.release(outcome.id).finally(() => subscriber.error(error));
+                  void this.release(outcome.id).finally(() => subscriber.error(error));
                 },
               }),
             ),

@@ -21,7 +21,8 @@ export class WebhookReceiver {
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (raw += chunk));
-      req.on('end', async () => {
+      req.on('end', () => void answer());
+      const answer = async () => {
         receiver.received++;
         if (receiver.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, receiver.delayMs));
         const id = String(req.headers['x-oms-notification-id'] ?? '');
@@ -39,7 +40,7 @@ export class WebhookReceiver {
         }
         receiver.deliveries.set(id, (receiver.deliveries.get(id) ?? 0) + 1);
         res.writeHead(204).end();
-      });
+      };
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const address = server.address();

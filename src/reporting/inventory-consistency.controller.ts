@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { UserRole } from '../identity/user-role.enum';
-import { ConsistencyResponse } from './dto/reservation.dto';
+import { ConsistencyResponse } from './dto/inventory-consistency.dto';
 import { InventoryConsistencyService } from './inventory-consistency.service';
 
 @ApiTags('reservations')

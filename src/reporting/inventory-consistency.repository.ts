@@ -1,28 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 
-export interface StockMismatch {
+export interface StockMismatchRow {
   stockLevelId: string;
   counter: number;
   sumOfActive: number;
 }
 
-export interface ConsistencyReport {
-  consistent: boolean;
-  mismatches: StockMismatch[];
-}
-
-/**
- * The drift report: every stock level's quantity_reserved against Σ (reserved − fulfilled) of its
- * active reservations (DESIGN.md §5). One statement, so it compares one snapshot. It only reads
- * stock_levels; the counters are moved by the catalog's StockLevelsService.
- */
+/** The drift report's statement: one, so that counters and reservations come from one snapshot. */
 @Injectable()
-export class InventoryConsistencyService {
+export class InventoryConsistencyRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async check(): Promise<ConsistencyReport> {
-    const mismatches = await this.em.execute<StockMismatch[]>(
+  /** Stock levels whose quantity_reserved differs from Σ (reserved − fulfilled) of their active reservations. */
+  mismatches(limit: number): Promise<StockMismatchRow[]> {
+    return this.em.execute<StockMismatchRow[]>(
       `select sl.id as "stockLevelId", sl.quantity_reserved as counter, coalesce(r.held, 0)::int as "sumOfActive"
          from stock_levels sl
          left join (
@@ -32,8 +24,8 @@ export class InventoryConsistencyService {
          ) r on r.product_variant_id = sl.product_variant_id and r.stock_location_id = sl.stock_location_id
         where sl.quantity_reserved <> coalesce(r.held, 0)
         order by sl.id
-        limit 1000`,
+        limit ?`,
+      [limit],
     );
-    return { consistent: mismatches.length === 0, mismatches };
   }
 }

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { OrderStatus } from '../orders/order-status.enum';
-import { FulfillmentStatus } from '../fulfillment/fulfillment-status.enum';
-import { DashboardSummaryResponse } from './dto/dashboard.dto';
 
-interface SummaryRow {
+export interface DashboardSummaryRow {
   orders: Record<string, number> | null;
   fulfillments: Record<string, number> | null;
   active_count: number;
@@ -15,25 +12,16 @@ interface SummaryRow {
   generated_at: Date;
 }
 
-/** Every value of `statuses` as a key, with the counted ones filled in (zeros otherwise). */
-export function countsByStatus<S extends string>(
-  statuses: readonly S[],
-  counted: Record<string, number> | null,
-): Record<S, number> {
-  return Object.fromEntries(statuses.map((s) => [s, Number(counted?.[s] ?? 0)])) as Record<S, number>;
-}
-
 /**
- * The operations dashboard: one read-only statement of aggregates over the module tables (a
- * reporting read model, so it reads the tables directly instead of loading rows through each
- * module's service). Every count comes from the same snapshot.
+ * The dashboard's one statement of aggregates over the module tables. Reporting is the one module
+ * that reads across tables; it writes none. One statement, so every count comes from one snapshot.
  */
 @Injectable()
-export class DashboardService {
+export class DashboardRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async summary(): Promise<DashboardSummaryResponse> {
-    const [row] = await this.em.execute<SummaryRow[]>(
+  async summary(): Promise<DashboardSummaryRow> {
+    const [row] = await this.em.execute<DashboardSummaryRow[]>(
       `select
          (select json_object_agg(status, n) from (select status, count(*)::int as n from orders group by status) o)
            as orders,
@@ -52,13 +40,6 @@ export class DashboardService {
           where is_active
        ) r`,
     );
-    return {
-      ordersByStatus: countsByStatus(Object.values(OrderStatus), row.orders),
-      fulfillmentsByStatus: countsByStatus(Object.values(FulfillmentStatus), row.fulfillments),
-      activeReservations: { count: row.active_count, units: row.active_units },
-      reservationsExpiringIn24h: { count: row.expiring_count, units: row.expiring_units },
-      notificationsPending: row.notifications_pending,
-      generatedAt: new Date(row.generated_at).toISOString(),
-    };
+    return row;
   }
 }

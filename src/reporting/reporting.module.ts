@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { DashboardRepository } from './dashboard.repository';
+import { DashboardService } from './dashboard.service';
+import { AnalyticsRepository } from './analytics.repository';
+import { AnalyticsService } from './analytics.service';
+import { InventoryConsistencyRepository } from './inventory-consistency.repository';
+import { InventoryConsistencyService } from './inventory-consistency.service';
+import { AnalyticsController, DashboardController } from './dashboard.controller';
+import { InventoryConsistencyController } from './inventory-consistency.controller';
+
+/**
+ * Read-only views across modules: the dashboard, analytics and the inventory drift report. The one
+ * module whose repositories read other modules' tables; it writes none, and nothing imports it.
+ */
+@Module({
+  controllers: [DashboardController, AnalyticsController, InventoryConsistencyController],
+  providers: [
+    DashboardRepository,
+    DashboardService,
+    AnalyticsRepository,
+    AnalyticsService,
+    InventoryConsistencyRepository,
+    InventoryConsistencyService,
+  ],
+})
+export class ReportingModule {}
