@@ -125,19 +125,9 @@ function pageOf(query) {
 const metaOf = ({ page, pageSize }, total) =>
   `{"page":${page},"pageSize":${pageSize},"total":${total},"totalPages":${Math.ceil(total / pageSize)}}`;
 
-// The order actions offered in the order detail, by status (as OMS's allowedActions).
-const ACTION_STATUSES = {
-  edit: ['pending'],
-  confirm: ['pending'],
-  payment: ['pending', 'confirmed', 'processing', 'shipped', 'delivered'],
-  fulfil: ['confirmed', 'processing'],
-  cancel: ['pending', 'confirmed', 'processing'],
-  deliver: ['shipped'],
-  'return-request': ['delivered'],
-  'receive-return': ['return_requested'],
-  refund: ['delivered', 'cancelled', 'returned'],
-};
-const actionsOf = (status) => Object.keys(ACTION_STATUSES).filter((a) => ACTION_STATUSES[a].includes(status));
+// The order actions offered in the order detail: the app's own rule (a pure function of the
+// order's status, amounts and units), fed from the statement.
+const { allowedActions } = require('../dist/order-management/order-actions');
 
 const STAFF = ['admin', 'support', 'warehouse'];
 const RESERVING = ['admin', 'warehouse'];
@@ -253,7 +243,10 @@ async function orderDetail(req, [id]) {
   const { rows } = await pool.query(sql.ORDER_DETAIL, [who.sub, who.ver, uuid(id, 'id'), STAFF]);
   authorized(rows[0]);
   if (!rows[0].body) throw new HttpError(404, 'NOT_FOUND', `Order ${id} not found`);
-  return [200, `${rows[0].body.slice(0, -1)},"allowedActions":${JSON.stringify(actionsOf(rows[0].status))}}`];
+  return [
+    200,
+    `${rows[0].body.slice(0, -1)},"allowedActions":${JSON.stringify(allowedActions(rows[0].state))}}`,
+  ];
 }
 
 async function login(req) {

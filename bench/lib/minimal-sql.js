@@ -154,20 +154,26 @@ allowed as (select a.id from actor a where a.role = any($4::text[])),
 o as (select * from orders where id = $3::uuid and exists (select 1 from allowed)),
 items as (
   select i.*, coalesce(r.reserved, 0)::int as reserved, coalesce(r.fulfilled, 0)::int as fulfilled,
-         coalesce(r.active, 0)::int as active, coalesce(s.shipped, 0)::int as shipped
+         coalesce(r.active, 0)::int as active, coalesce(s.shipped, 0)::int as shipped,
+         coalesce(s.committed, 0)::int as committed
     from order_items i
     left join lateral (
       select sum(quantity_reserved - quantity_fulfilled) filter (where is_active) as reserved,
              sum(quantity_fulfilled) as fulfilled, count(*) filter (where is_active) as active
         from inventory_reservations where order_item_id = i.id) r on true
     left join lateral (
-      select sum((f.items ->> i.id::text)::int) as shipped from order_fulfillments f
-       where f.order_id = i.order_id and f.status in ('shipped', 'partially_fulfilled', 'fulfilled')) s on true
+      select sum((f.items ->> i.id::text)::int)
+               filter (where f.status in ('shipped', 'partially_fulfilled', 'fulfilled')) as shipped,
+             sum((f.items ->> i.id::text)::int) filter (where f.status <> 'cancelled') as committed
+        from order_fulfillments f where f.order_id = i.order_id) s on true
    where i.order_id = (select id from o)
 )
 select (select role from actor) as role,
        (select count(*) from allowed)::int as allowed,
-       (select status::text from o) as status,
+       (select json_build_object('status', o.status, 'totalAmount', o.total_amount::text,
+          'amountPaid', o.amount_paid::text, 'amountRefunded', o.amount_refunded::text,
+          'items', (select coalesce(json_agg(json_build_object('quantity', i.quantity, 'committed', i.committed,
+              'shipped', i.shipped, 'returned', i.quantity_returned)), '[]') from items i)) from o) as state,
        (select json_build_object(
           'id', o.id, 'orderNumber', o.order_number, 'customerId', o.customer_id, 'status', o.status,
           'currency', o.currency, 'totalAmount', o.total_amount::text, 'amountPaid', o.amount_paid::text,

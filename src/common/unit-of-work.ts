@@ -51,6 +51,15 @@ export class UnitOfWork {
     );
   }
 
+  /**
+   * Writes what the current unit of work has pending, inside its transaction, so that the
+   * statements that follow see it (an action's answer is read after its changes, by the same
+   * query a GET uses). The commit stays the unit of work's.
+   */
+  flush(): Promise<void> {
+    return this.orm.em.flush();
+  }
+
   /** A fork and request context without a transaction, for read-only work. */
   read<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork() as EntityManager;

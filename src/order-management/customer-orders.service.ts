@@ -8,7 +8,7 @@ import { HistoryQueryService } from '../history/history-query.service';
 import { CustomerTimelineEntry } from '../history/customer-timeline';
 import { OrderDetailsService } from './order-details.service';
 import { OrderReturnsService } from './order-returns.service';
-import { toCustomerOrderDetailResponse, toCustomerOrderResponse } from './order-views';
+import { toCustomerOrderResponse } from './order-views';
 import { CustomerOrderDetailResponse, CustomerOrderResponse } from './dto/customer-order.dto';
 import { ReturnRequestDto } from './dto/order-actions.dto';
 
@@ -61,7 +61,6 @@ export class CustomerOrdersService {
     dto: ReturnRequestDto,
   ): Promise<CustomerOrderDetailResponse> {
     const order = await this.returns.requestReturnAsCustomer(orderId, customerId, dto);
-    const items = await this.orders.items(order.id);
-    return toCustomerOrderDetailResponse(order, items, await this.details.fulfillmentsOf(order.id));
+    return this.details.describeForCustomer(order, customerId);
   }
 }

@@ -5,6 +5,7 @@ import { NotesModule } from '../notes/notes.module';
 import { ReservationsModule } from '../reservations/reservations.module';
 import { FulfillmentModule } from '../fulfillment/fulfillment.module';
 import { OrdersModule } from '../orders/orders.module';
+import { ReportingModule } from '../reporting/reporting.module';
 import { LocationStrategy, SingleLocationFirstStrategy } from './location-strategy';
 import { OrderDetailsService } from './order-details.service';
 import { OrderEditingService } from './order-editing.service';
@@ -22,7 +23,15 @@ import { CustomerOrdersController } from './customer-orders.controller';
  * the customer routes. Nothing imports this module.
  */
 @Module({
-  imports: [OrdersModule, CatalogModule, HistoryModule, NotesModule, ReservationsModule, FulfillmentModule],
+  imports: [
+    OrdersModule,
+    CatalogModule,
+    HistoryModule,
+    NotesModule,
+    ReservationsModule,
+    FulfillmentModule,
+    ReportingModule,
+  ],
   controllers: [OrderLifecycleController, CustomerOrdersController],
   providers: [
     // Replace the class to change how confirmation picks stock locations.

@@ -7,10 +7,13 @@ import { InventoryConsistencyRepository } from './inventory-consistency.reposito
 import { InventoryConsistencyService } from './inventory-consistency.service';
 import { AnalyticsController, DashboardController } from './dashboard.controller';
 import { InventoryConsistencyController } from './inventory-consistency.controller';
+import { OrderDetailsRepository } from './order-details.repository';
+import { OrderDetailQueries } from './order-details.queries';
 
 /**
- * Read-only views across modules: the dashboard, analytics and the inventory drift report. The one
- * module whose repositories read other modules' tables; it writes none, and nothing imports it.
+ * Read-only views across modules: order detail aggregates, the dashboard, analytics and the
+ * inventory drift report. The one module whose repositories read other modules' tables; it writes
+ * none. order-management imports it for the order detail rows.
  */
 @Module({
   controllers: [DashboardController, AnalyticsController, InventoryConsistencyController],
@@ -21,6 +24,9 @@ import { InventoryConsistencyController } from './inventory-consistency.controll
     AnalyticsService,
     InventoryConsistencyRepository,
     InventoryConsistencyService,
+    OrderDetailsRepository,
+    OrderDetailQueries,
   ],
+  exports: [OrderDetailQueries],
 })
 export class ReportingModule {}
