@@ -22,6 +22,7 @@ import { NotesModule } from './notes/notes.module';
 import { ReservationsModule } from './reservations/reservations.module';
 import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { OrderManagementModule } from './order-management/order-management.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 
 @Module({
   imports: [
@@ -44,6 +45,7 @@ import { OrderManagementModule } from './order-management/order-management.modul
     ReservationsModule,
     FulfillmentModule,
     OrderManagementModule,
+    IntegrationsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

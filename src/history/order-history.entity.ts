@@ -58,7 +58,13 @@ export class OrderHistory {
    * The id of the transaction that wrote the entry, filled in by PostgreSQL (column default; OMS
    * never writes it). The event feed's position: see history-feed.repository.ts.
    */
-  @Property({ type: 'string', columnType: 'xid8', defaultRaw: 'pg_current_xact_id()', lazy: true, hidden: true })
+  @Property({
+    type: 'string',
+    columnType: 'xid8',
+    defaultRaw: 'pg_current_xact_id()',
+    lazy: true,
+    hidden: true,
+  })
   xid?: string;
 
   @Property({ type: 'char', length: 64, nullable: true })

@@ -8,7 +8,10 @@ import { WebhookDeliveryStatus } from './webhook-delivery-status.enum';
  * feed. Declares the table; every statement on it is in webhook-deliveries.repository.ts.
  */
 @Entity({ tableName: 'webhook_deliveries' })
-@Unique({ name: 'webhook_deliveries_subscription_id_event_id_unique', properties: ['subscription', 'eventId'] })
+@Unique({
+  name: 'webhook_deliveries_subscription_id_event_id_unique',
+  properties: ['subscription', 'eventId'],
+})
 @Index({
   name: 'webhook_deliveries_due_index',
   expression:
@@ -19,7 +22,10 @@ import { WebhookDeliveryStatus } from './webhook-delivery-status.enum';
   expression:
     'create index "webhook_deliveries_pending_order_index" on "webhook_deliveries" ("subscription_id", "order_id", "sequence") where "status" = \'pending\'',
 })
-@Index({ name: 'webhook_deliveries_subscription_id_created_at_index', properties: ['subscription', 'createdAt'] })
+@Index({
+  name: 'webhook_deliveries_subscription_id_created_at_index',
+  properties: ['subscription', 'createdAt'],
+})
 @Check({ name: 'webhook_deliveries_attempts_check', expression: 'attempts >= 0' })
 export class WebhookDelivery extends BaseEntity {
   @ManyToOne(() => WebhookSubscription, { deleteRule: 'cascade' })
