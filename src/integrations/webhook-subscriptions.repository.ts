@@ -21,6 +21,8 @@ export interface SubscriptionChanges {
 }
 
 const COLUMNS = 'id, url, secret, events, description, is_active, created_at, updated_at';
+/** A text[] from a JSON array parameter (knex would expand a JS array into a list). */
+const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
 
 /** Every statement on webhook_subscriptions. */
 @Injectable()
@@ -36,9 +38,9 @@ export class WebhookSubscriptionsRepository {
   }): Promise<SubscriptionRow> {
     const [created] = await this.em.execute<SubscriptionRow[]>(
       `insert into webhook_subscriptions (id, url, secret, events, description)
-       values (?, ?, ?, ?::text[], ?)
+       values (?, ?, ?, ${TEXT_ARRAY}, ?)
        returning ${COLUMNS}`,
-      [row.id, row.url, row.secret, row.events, row.description],
+      [row.id, row.url, row.secret, JSON.stringify(row.events), row.description],
     );
     return created;
   }
@@ -66,13 +68,13 @@ export class WebhookSubscriptionsRepository {
   async update(id: string, changes: SubscriptionChanges): Promise<SubscriptionRow | null> {
     const sets: string[] = [];
     const params: unknown[] = [];
-    const set = (column: string, value: unknown, cast = '') => {
-      sets.push(`${column} = ?${cast}`);
+    const set = (column: string, value: unknown, expression = '?') => {
+      sets.push(`${column} = ${expression}`);
       params.push(value);
     };
     if (changes.url !== undefined) set('url', changes.url);
     if (changes.secret !== undefined) set('secret', changes.secret);
-    if (changes.events !== undefined) set('events', changes.events, '::text[]');
+    if (changes.events !== undefined) set('events', JSON.stringify(changes.events), TEXT_ARRAY);
     if (changes.description !== undefined) set('description', changes.description);
     if (changes.isActive !== undefined) set('is_active', changes.isActive);
     const [row] = await this.em.execute<SubscriptionRow[]>(
