@@ -16,6 +16,8 @@ export class EventsController {
   @ApiOperation({
     summary:
       'Order events, oldest first, from an opaque cursor: following nextCursor yields every event exactly once, also when transactions commit out of order (roles: admin, support)',
+    description:
+      'Start without `after`, then pass each `nextCursor` back as `after`; an empty `data` means you are at the end (keep the cursor and ask again later). Only events whose transaction has ended are handed out, so an event that commits late is never behind a cursor. `data` carries old/new status, performedById and the entry details without IPs, user agents or note texts.',
   })
   @ApiOkResponse({ type: EventPageResponse })
   @ApiProblems(400)

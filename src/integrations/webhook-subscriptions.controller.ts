@@ -44,6 +44,8 @@ export class WebhookSubscriptionsController {
   @ApiOperation({
     summary:
       'Subscribe a URL to order events; signed JSON POSTs per event (X-OMS-Signature), the secret is never returned (roles: admin)',
+    description:
+      'Each matching event that happens from now on is POSTed as JSON `{id, type, orderId, orderNumber, sequence, occurredAt, data}` with headers X-OMS-Event-Id, X-OMS-Event-Type, X-OMS-Timestamp and X-OMS-Signature (`sha256=` hex HMAC-SHA256 with the secret over `<timestamp>.<event id>.<raw body>`), within seconds of the commit. Any 2xx within WEBHOOK_TIMEOUT_MS is success; anything else is retried with exponential backoff, then `failed`. Per order, events arrive in `sequence` order (a later one waits while an earlier one is retried; once that is failed, the later ones go on). At least once: deduplicate on X-OMS-Event-Id. Earlier events: GET /events.',
   })
   @ApiCreatedResponse({ type: WebhookSubscriptionResponse })
   @ApiProblems(400, 422)
@@ -70,6 +72,8 @@ export class WebhookSubscriptionsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change url, events, description or secret; isActive=false pauses (roles: admin)',
+    description:
+      'While paused, no deliveries are queued for the subscription (read those events from GET /events) and its queued deliveries wait until it is active again.',
   })
   @ApiOkResponse({ type: WebhookSubscriptionResponse })
   @ApiProblems(400, 404)

@@ -62,7 +62,11 @@ export class CreateWebhookSubscriptionDto {
 }
 
 export class UpdateWebhookSubscriptionDto {
-  @ApiPropertyOptional({ description: URL_DOC, maxLength: 2048 })
+  @ApiPropertyOptional({
+    description: URL_DOC,
+    maxLength: 2048,
+    example: 'https://erp.example.com/oms/events-v2',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -72,6 +76,7 @@ export class UpdateWebhookSubscriptionDto {
     description: 'A new secret (rotation); never returned',
     minLength: 32,
     maxLength: 256,
+    example: 'bmV3LXNlY3JldC1zaGFyZWQtd2l0aC10aGUtcmVjZWl2ZXItOTg3NjU0MzIx',
   })
   @IsOptional()
   @IsString()
@@ -84,6 +89,7 @@ export class UpdateWebhookSubscriptionDto {
     enum: EVENT_CHOICES,
     minItems: 1,
     maxItems: EVENT_CHOICES.length,
+    example: ['*'],
   })
   @IsOptional()
   @IsArray()
@@ -93,13 +99,19 @@ export class UpdateWebhookSubscriptionDto {
   @IsIn(EVENT_CHOICES, { each: true })
   events?: string[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 500,
+    example: 'ERP order sync (all events)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   description?: string | null;
 
   @ApiPropertyOptional({
+    example: false,
     description:
       'false pauses the subscription: events that happen while it is paused are not queued for it (read them from GET /events), and its queued deliveries wait until it is active again',
   })
