@@ -35,9 +35,9 @@ describe('webhook subscriptions (e2e)', () => {
   });
 
   afterAll(async () => {
+    await receiver.close();
     await other.close();
     await app.close();
-    await receiver.close();
   });
 
   async function subscribe(events: string[], path: string, url = `${receiver.url}${path}`) {
@@ -121,6 +121,9 @@ describe('webhook subscriptions (e2e)', () => {
     expect(sent.map((d) => [d.eventId, d.attempts, d.responseStatus]).sort()).toEqual(
       expected.map((e) => [e.id, 1, 204]).sort(),
     );
+    const metrics = (await http(app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^oms_webhook_deliveries_total\{outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^oms_webhook_delivery_lag_seconds /m);
   });
 
   it('retries a failing receiver with backoff, marks it failed, keeps the order’s later events waiting until then, and redelivers', async () => {
@@ -188,6 +191,53 @@ describe('webhook subscriptions (e2e)', () => {
         orders.map(() => ['sent', 1]),
       );
     }
+  });
+
+  it('keeps delivering to other subscriptions while a receiver hangs', async () => {
+    const hanging = await subscribe(['confirmed'], '/hang');
+    receiver.answer = (request) => (request.path === '/hang' ? 0 : 204);
+    const first = await placeOneItemOrder(app, support, customer);
+    await confirmOrder(app, support, first.id);
+    // Scheduled runs (tick) do not wait for sends: the hanging request stays in flight.
+    await until(
+      () => job.tick(),
+      () => receivedAt('/hang').length === 1,
+    );
+
+    const fast = await subscribe(['confirmed'], '/fast');
+    const second = await placeOneItemOrder(app, support, customer);
+    await confirmOrder(app, support, second.id);
+    await until(
+      () => job.tick(),
+      () => receivedAt('/fast').length === 1,
+    );
+    expect(receivedAt('/fast')[0].body.orderId).toBe(second.id);
+    // The hanging receiver's first request is still unanswered, its delivery still in flight.
+    expect(receiver.held.length).toBeGreaterThanOrEqual(1);
+    const inFlight = await deliveries(hanging.id);
+    expect(inFlight.find((d) => d.eventId === receivedAt('/hang')[0].body.id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: null,
+    });
+
+    // Answered at last: both of its deliveries (one per order) are sent.
+    receiver.answer = () => 204;
+    await until(
+      async () => {
+        for (const response of receiver.held.splice(0)) response.end();
+        await job.tick();
+      },
+      async () => (await deliveries(hanging.id, 'sent')).length === 2,
+    );
+    await http(app)
+      .patch(`/api/v1/webhook-subscriptions/${hanging.id}`)
+      .set(admin.auth)
+      .send({ isActive: false });
+    await http(app)
+      .patch(`/api/v1/webhook-subscriptions/${fast.id}`)
+      .set(admin.auth)
+      .send({ isActive: false });
   });
 
   it('queues and sends nothing to a paused subscription', async () => {

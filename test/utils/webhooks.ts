@@ -1,4 +1,4 @@
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { http, TestApp, TestUser } from './app';
 import { createVariantWithStock } from './factories';
@@ -9,7 +9,7 @@ export const WEBHOOK_TEST_SETTINGS = {
   WEBHOOK_SECRET_KEY: '7f3c1e9a5b2d4f6081a3c5e7092b4d6f8a1c3e5072b4d6f8091a2b3c4d5e6f70',
   WEBHOOK_MAX_ATTEMPTS: '3',
   WEBHOOK_BACKOFF_BASE_MS: '1',
-  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_TIMEOUT_MS: '30000',
 };
 
 export interface ReceivedRequest {
@@ -19,17 +19,21 @@ export interface ReceivedRequest {
   body: { id: string; type: string; orderId: string; sequence: number; [key: string]: unknown };
 }
 
-/** An HTTP receiver on 127.0.0.1 that records every request; `answer` decides the status. */
+/**
+ * An HTTP receiver on 127.0.0.1 that records every request; `answer` decides the status, 0 holds
+ * the request unanswered (in `held`) until the test answers it.
+ */
 export interface Receiver {
   url: string;
   port: number;
   received: ReceivedRequest[];
+  held: ServerResponse[];
   answer: (request: ReceivedRequest) => number;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const receiver = { received: [] as ReceivedRequest[], answer: () => 204 } as unknown as Receiver;
+  const receiver = { received: [] as ReceivedRequest[], held: [], answer: () => 204 } as unknown as Receiver;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -37,14 +41,23 @@ export async function startReceiver(): Promise<Receiver> {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const request = { path: req.url ?? '/', headers: req.headers, rawBody, body: JSON.parse(rawBody) };
       receiver.received.push(request);
-      res.statusCode = receiver.answer(request);
+      const status = receiver.answer(request);
+      if (status === 0) {
+        receiver.held.push(res);
+        return;
+      }
+      res.statusCode = status;
       res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.port = (server.address() as AddressInfo).port;
   receiver.url = `http://127.0.0.1:${receiver.port}`;
-  receiver.close = () => new Promise((resolve) => server.close(() => resolve()));
+  receiver.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return receiver;
 }
 
