@@ -110,6 +110,15 @@ describe('webhook subscriptions (e2e)', () => {
         }),
       ).toBe(true);
       expect(request.body).toMatchObject({ orderId: order.id, orderNumber: expect.any(String) });
+      expect(Object.keys(request.body)).toEqual([
+        'id',
+        'type',
+        'orderId',
+        'orderNumber',
+        'sequence',
+        'occurredAt',
+        'data',
+      ]);
       expect(JSON.stringify(request.body)).not.toMatch(/ipAddress|userAgent|description/);
     }
     expect(got[0].body.data).toMatchObject({

@@ -56,6 +56,28 @@ export function toIntegrationEvent(entry: FeedEntry): IntegrationEvent {
   };
 }
 
+/**
+ * An event as stored in a delivery's payload (jsonb keeps keys in its own order), with the fields
+ * back in the documented order for the request body.
+ */
+export function storedEvent(payload: Record<string, unknown>): IntegrationEvent {
+  const event = payload as unknown as IntegrationEvent;
+  return {
+    id: event.id,
+    type: event.type,
+    orderId: event.orderId,
+    orderNumber: event.orderNumber,
+    sequence: event.sequence,
+    occurredAt: event.occurredAt,
+    data: {
+      oldStatus: event.data.oldStatus,
+      newStatus: event.data.newStatus,
+      performedById: event.data.performedById,
+      details: event.data.details,
+    },
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The feed cursor handed to readers: opaque base64url of the position. */

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../common/unit-of-work';
 import { MetricsService } from '../metrics/metrics.service';
 import { HistoryFeedService } from '../history/history-feed.service';
 import { backoffDelayMs } from '../notes/backoff';
-import { IntegrationEvent, toIntegrationEvent } from './integration-event';
+import { storedEvent, toIntegrationEvent } from './integration-event';
 import { ClaimedDelivery, NewDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
 import { WebhookDeliveryStatus } from './webhook-delivery-status.enum';
@@ -193,10 +193,7 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
       let result;
       try {
         const secret = this.secrets.open(target.secret, target.id);
-        result = await this.sender.send(
-          { url: target.url, secret },
-          delivery.payload as unknown as IntegrationEvent,
-        );
+        result = await this.sender.send({ url: target.url, secret }, storedEvent(delivery.payload));
       } catch (error) {
         result = { ok: false, status: null, error: (error as Error).message };
       }
