@@ -23,6 +23,7 @@ import { ReservationsModule } from './reservations/reservations.module';
 import { FulfillmentModule } from './fulfillment/fulfillment.module';
 import { OrderManagementModule } from './order-management/order-management.module';
 import { ReportingModule } from './reporting/reporting.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 
 @Module({
   imports: [
@@ -46,6 +47,7 @@ import { ReportingModule } from './reporting/reporting.module';
     FulfillmentModule,
     OrderManagementModule,
     ReportingModule,
+    IntegrationsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ProblemFilter },

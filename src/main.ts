@@ -7,9 +7,9 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-pos
 
 const DATA_DIR = process.env.OMS_DATA_DIR ?? join(process.cwd(), '.data');
 
-/** A JWT secret for the zero-setup start, generated once and kept beside the embedded database. */
-function demoJwtSecret(): string {
-  const file = join(DATA_DIR, 'jwt-secret');
+/** A key for the zero-setup start, generated once and kept beside the embedded database. */
+function demoKey(name: string): string {
+  const file = join(DATA_DIR, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(DATA_DIR, { recursive: true });
   const secret = randomBytes(32).toString('hex');
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     });
     process.env.DATABASE_URL = embedded.url;
     process.env.SEED_DEMO_DATA ??= 'true';
-    process.env.JWT_SECRET ??= demoJwtSecret();
+    process.env.JWT_SECRET ??= demoKey('jwt-secret');
+    process.env.WEBHOOK_SECRET_KEY ??= demoKey('webhook-secret-key');
   }
 
   let env;

@@ -84,6 +84,15 @@ const POLICY: Record<string, Who> = {
   'GET /me/orders/{}/timeline': [C],
   'POST /me/orders/{}/return-request': [C],
 
+  'POST /webhook-subscriptions': [A],
+  'GET /webhook-subscriptions': [A],
+  'GET /webhook-subscriptions/{}': [A],
+  'PATCH /webhook-subscriptions/{}': [A],
+  'DELETE /webhook-subscriptions/{}': [A],
+  'GET /webhook-subscriptions/{}/deliveries': [A],
+  'POST /webhook-subscriptions/{}/deliveries/{}/redeliver': [A],
+  'GET /events': [A, S],
+
   'GET /dashboard/summary': [A, S],
   'GET /analytics/fulfillment': [A, S],
   'GET /analytics/history': [A, S],

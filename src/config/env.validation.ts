@@ -181,6 +181,41 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   TRUST_PROXY: boolean = false;
+
+  /** How often the webhook dispatcher turns new history entries into deliveries and sends due ones. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  WEBHOOK_DISPATCH_INTERVAL_MS: number = 1000;
+
+  /** Longest wait for a receiver's answer (connect, send, answer). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  WEBHOOK_TIMEOUT_MS: number = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_MAX_ATTEMPTS: number = 8;
+
+  /** First retry delay of a failed delivery; doubles per attempt (capped at one hour). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_BACKOFF_BASE_MS: number = 30000;
+
+  /** Lets subscriptions call loopback, private and link-local addresses (local development only). */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
+
+  /** AES-256-GCM key for subscription secrets at rest: 32 bytes as 64 hex digits or base64. */
+  @IsOptional()
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
+    message: 'WEBHOOK_SECRET_KEY must be 32 bytes: 64 hex digits or 44 base64 characters',
+  })
+  WEBHOOK_SECRET_KEY?: string;
 }
 
 export class ConfigurationError extends Error {}

@@ -10,6 +10,9 @@ import { CustomerNotification } from '../notes/customer-notification.entity';
 import { OrderFulfillment } from '../fulfillment/order-fulfillment.entity';
 import { InventoryReservation } from '../reservations/inventory-reservation.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
+import { WebhookSubscription } from '../integrations/webhook-subscription.entity';
+import { WebhookDelivery } from '../integrations/webhook-delivery.entity';
+import { WebhookFanoutCursor } from '../integrations/webhook-fanout-cursor.entity';
 import { BaseEntity } from './base.entity';
 
 /** Every entity of the data model; the CLI and the migration check need the whole list. */
@@ -27,4 +30,7 @@ export const ENTITIES = [
   OrderFulfillment,
   InventoryReservation,
   IdempotencyKey,
+  WebhookSubscription,
+  WebhookDelivery,
+  WebhookFanoutCursor,
 ];

@@ -7,15 +7,25 @@ import { HistoryVerifyService } from './history-verify.service';
 import { HistoryExportService } from './history-export.service';
 import { OrderHistoryController } from './order-history.controller';
 import { HistoryController } from './history.controller';
+import { HistoryFeedRepository } from './history-feed.repository';
+import { HistoryFeedService } from './history-feed.service';
 
 /**
  * The append-only audit trail. Exports the one writer (OrderHistoryService.record) and the read
- * side (HistoryQueryService, whose customerTimeline() serves GET /me/orders/:id/timeline).
+ * side (HistoryQueryService, whose customerTimeline() serves GET /me/orders/:id/timeline) and the
+ * commit-safe feed of every entry (HistoryFeedService) that the integrations module reads.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([OrderHistory])],
   controllers: [OrderHistoryController, HistoryController],
-  providers: [OrderHistoryService, HistoryQueryService, HistoryVerifyService, HistoryExportService],
-  exports: [OrderHistoryService, HistoryQueryService],
+  providers: [
+    OrderHistoryService,
+    HistoryQueryService,
+    HistoryVerifyService,
+    HistoryExportService,
+    HistoryFeedRepository,
+    HistoryFeedService,
+  ],
+  exports: [OrderHistoryService, HistoryQueryService, HistoryFeedService],
 })
 export class HistoryModule {}

@@ -13,6 +13,7 @@ import { OrderHistoryAction } from './order-history-action.enum';
 @Index({ name: 'order_history_created_at_index', properties: ['createdAt'] })
 @Index({ name: 'order_history_action_created_at_index', properties: ['action', 'createdAt'] })
 @Index({ name: 'order_history_performed_by_id_index', properties: ['performedBy'] })
+@Index({ name: 'order_history_feed_index', properties: ['xid', 'order', 'sequence'] })
 @Unique({ name: 'order_history_order_id_sequence_unique', properties: ['order', 'sequence'] })
 export class OrderHistory {
   @PrimaryKey({ type: 'uuid' })
@@ -52,6 +53,19 @@ export class OrderHistory {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
+
+  /**
+   * The id of the transaction that wrote the entry, filled in by PostgreSQL (column default; OMS
+   * never writes it). The event feed's position: see history-feed.repository.ts.
+   */
+  @Property({
+    type: 'string',
+    columnType: 'xid8',
+    defaultRaw: 'pg_current_xact_id()',
+    lazy: true,
+    hidden: true,
+  })
+  xid?: string;
 
   @Property({ type: 'char', length: 64, nullable: true })
   previousHash?: string | null;

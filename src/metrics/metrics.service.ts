@@ -66,6 +66,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'oms_webhook_deliveries_total',
+    help: 'Webhook delivery attempts to integrators, by outcome (sent, retried, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly webhookLag = new Gauge({
+    name: 'oms_webhook_delivery_lag_seconds',
+    help: 'Age of the oldest event not yet delivered to an active webhook subscription (0: none)',
+    registers: [this.registry],
+  });
+
   private readonly jobDuration = new Histogram({
     name: 'oms_job_duration_seconds',
     help: 'Duration of background job runs, by job',
@@ -133,6 +146,15 @@ export class MetricsService {
     if (result.items) this.jobItems.inc({ job }, result.items);
     if (result.failures) this.jobFailures.inc({ job }, result.failures);
     if (result.seconds !== undefined) this.jobDuration.observe({ job }, result.seconds);
+  }
+
+  /** One webhook delivery attempt to an integrator. */
+  recordWebhookDelivery(outcome: 'sent' | 'retried' | 'failed'): void {
+    this.webhookDeliveries.inc({ outcome });
+  }
+
+  setWebhookLag(seconds: number): void {
+    this.webhookLag.set(seconds);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Webhook signing scheme (also in README.md, "Customer notifications"):
+ * Webhook signing scheme of every webhook OMS sends: customer notifications (README.md, "Customer
+ * notifications") and order events for integrators (src/integrations/webhook-sender.ts, with the
+ * event id in X-OMS-Event-Id and the subscription's secret):
  *
  *   X-OMS-Notification-Id: <notification uuid>   (also `id` in the body; receivers dedupe on it)
  *   X-OMS-Timestamp:       <unix seconds when the request was signed>
@@ -14,18 +16,18 @@ export const SIGNATURE_HEADER = 'X-OMS-Signature';
 export const TIMESTAMP_HEADER = 'X-OMS-Timestamp';
 export const NOTIFICATION_ID_HEADER = 'X-OMS-Notification-Id';
 
-export function signedMaterial(timestamp: string, notificationId: string, rawBody: string): string {
-  return `${timestamp}.${notificationId}.${rawBody}`;
+export function signedMaterial(timestamp: string, messageId: string, rawBody: string): string {
+  return `${timestamp}.${messageId}.${rawBody}`;
 }
 
 export function webhookSignature(
   secret: string,
   timestamp: string,
-  notificationId: string,
+  messageId: string,
   rawBody: string,
 ): string {
   const hex = createHmac('sha256', secret)
-    .update(signedMaterial(timestamp, notificationId, rawBody))
+    .update(signedMaterial(timestamp, messageId, rawBody))
     .digest('hex');
   return `sha256=${hex}`;
 }

@@ -96,6 +96,19 @@ function validBodies(world: World): Record<string, () => Record<string, unknown>
       reason: 'Sweep',
       items: [{ orderItemId: item, quantity: 1 }],
     }),
+    'POST /webhook-subscriptions': () => ({
+      url: 'https://erp.example.com/oms/events',
+      secret: 's'.repeat(32),
+      events: ['confirmed'],
+      description: 'Sweep',
+    }),
+    'PATCH /webhook-subscriptions/{}': () => ({
+      url: 'https://erp.example.com/oms/events',
+      secret: 's'.repeat(32),
+      events: ['shipped'],
+      description: 'Sweep',
+      isActive: false,
+    }),
   };
 }
 

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+/** A place in the feed: entries are ordered by (xid, orderId, sequence). */
+export interface FeedPosition {
+  /** The writing transaction's id (xid8, as decimal text). */
+  xid: string;
+  orderId: string;
+  sequence: number;
+}
+
+export interface FeedFilter {
+  action?: string;
+  orderId?: string;
+}
+
+export interface FeedEntryRow {
+  id: string;
+  xid: string;
+  order_id: string;
+  order_number: string;
+  sequence: number;
+  action: string;
+  old_status: string | null;
+  new_status: string | null;
+  performed_by_id: string | null;
+  additional_data: Record<string, unknown> | null;
+  created_at: Date;
+}
+
+/**
+ * The history feed's one statement. Why the position is the writing transaction's id and why only
+ * entries below the snapshot's xmin are returned:
+ *
+ * A number taken at insert time (a sequence, a timestamp) is not enough: a transaction that took a
+ * smaller number can commit after one that took a larger number, and a reader that has already
+ * moved past the larger one would never see it. `order_history.xid` is the id of the writing
+ * transaction (column default `pg_current_xact_id()`), and `pg_snapshot_xmin(pg_current_snapshot())`
+ * is the oldest transaction still running: every transaction below it has ended, and every
+ * transaction that starts later gets a larger id. So the entries below that horizon are final —
+ * no entry can appear there any more — and a reader that only ever moves through final entries, in
+ * (xid, order_id, sequence) order, sees each entry exactly once. The price: the feed trails the
+ * oldest open transaction on the server (normally milliseconds).
+ *
+ * Within one transaction, (order_id, sequence) keeps each order's entries in chain order; entries
+ * written before the column existed have xid 0 and come first.
+ */
+@Injectable()
+export class HistoryFeedRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  entriesAfter(after: FeedPosition | null, limit: number, filter: FeedFilter = {}): Promise<FeedEntryRow[]> {
+    const conditions = ['h.xid < pg_snapshot_xmin(pg_current_snapshot())'];
+    const params: unknown[] = [];
+    if (after) {
+      conditions.push('(h.xid, h.order_id, h.sequence) > (?::xid8, ?::uuid, ?::int)');
+      params.push(after.xid, after.orderId, after.sequence);
+    }
+    if (filter.action) {
+      conditions.push('h.action = ?');
+      params.push(filter.action);
+    }
+    if (filter.orderId) {
+      conditions.push('h.order_id = ?');
+      params.push(filter.orderId);
+    }
+    params.push(limit);
+    return this.em.execute<FeedEntryRow[]>(
+      `select h.id, h.xid::text as xid, h.order_id, o.order_number, h.sequence, h.action, h.old_status,
+              h.new_status, h.performed_by_id, h.additional_data, h.created_at
+         from order_history h
+         join orders o on o.id = h.order_id
+        where ${conditions.join(' and ')}
+        order by h.xid, h.order_id, h.sequence
+        limit ?`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/decorators';
+import { ApiProblems } from '../common/openapi';
+import { UserRole } from '../identity/user-role.enum';
+import { EventsService } from './events.service';
+import { EventPageResponse, ListEventsQueryDto } from './dto/event.dto';
+
+@ApiTags('integrations')
+@Controller('events')
+@Roles(UserRole.ADMIN, UserRole.SUPPORT)
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Order events, oldest first, from an opaque cursor: following nextCursor yields every event exactly once, also when transactions commit out of order (roles: admin, support)',
+    description:
+      'Start without `after`, then pass each `nextCursor` back as `after`; an empty `data` means you are at the end (keep the cursor and ask again later). Only events whose transaction has ended are handed out, so an event that commits late is never behind a cursor. `data` carries old/new status, performedById and the entry details without IPs, user agents or note texts.',
+  })
+  @ApiOkResponse({ type: EventPageResponse })
+  @ApiProblems(400)
+  list(@Query() query: ListEventsQueryDto): Promise<EventPageResponse> {
+    return this.events.list(query);
+  }
+}

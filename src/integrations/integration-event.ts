@@ -1,0 +1,110 @@
+import { FeedEntry, FeedPosition } from '../history/history-feed.service';
+import { isNoteHistoryEntry } from '../notes/note-history';
+import { BadRequestError } from '../common/errors';
+
+/** An order event as integrators receive it (GET /events, webhook bodies). */
+export interface IntegrationEvent {
+  /** The history entry's id; receivers deduplicate on it. */
+  id: string;
+  /** The history action: confirmed, shipped, … */
+  type: string;
+  orderId: string;
+  orderNumber: string;
+  /** The entry's place in its order's chain, from 1. */
+  sequence: number;
+  occurredAt: string;
+  data: {
+    oldStatus: string | null;
+    newStatus: string | null;
+    /** The staff member who acted; null for the system (jobs). */
+    performedById: string | null;
+    details: Record<string, unknown> | null;
+  };
+}
+
+/**
+ * The entry's details an integrator may see. Entries written by notes carry note texts (before and
+ * after an edit) and may concern internal notes: only the note's id and the deletion flag go out.
+ * IP addresses, user agents and the staff-written description are never part of an event.
+ */
+function safeDetails(entry: FeedEntry): Record<string, unknown> | null {
+  const data = entry.additionalData;
+  if (!data) return null;
+  if (isNoteHistoryEntry(entry)) {
+    const details: Record<string, unknown> = {};
+    if (typeof data.noteId === 'string') details.noteId = data.noteId;
+    if (data.deleted === true) details.deleted = true;
+    return details;
+  }
+  return data;
+}
+
+export function toIntegrationEvent(entry: FeedEntry): IntegrationEvent {
+  return {
+    id: entry.id,
+    type: entry.action,
+    orderId: entry.orderId,
+    orderNumber: entry.orderNumber,
+    sequence: entry.sequence,
+    occurredAt: entry.createdAt.toISOString(),
+    data: {
+      oldStatus: entry.oldStatus,
+      newStatus: entry.newStatus,
+      performedById: entry.performedById,
+      details: safeDetails(entry),
+    },
+  };
+}
+
+/**
+ * An event as stored in a delivery's payload (jsonb keeps keys in its own order), with the fields
+ * back in the documented order for the request body.
+ */
+export function storedEvent(payload: Record<string, unknown>): IntegrationEvent {
+  const event = payload as unknown as IntegrationEvent;
+  return {
+    id: event.id,
+    type: event.type,
+    orderId: event.orderId,
+    orderNumber: event.orderNumber,
+    sequence: event.sequence,
+    occurredAt: event.occurredAt,
+    data: {
+      oldStatus: event.data.oldStatus,
+      newStatus: event.data.newStatus,
+      performedById: event.data.performedById,
+      details: event.data.details,
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The feed cursor handed to readers: opaque base64url of the position. */
+export function encodeCursor(position: FeedPosition): string {
+  return Buffer.from(`${position.xid}.${position.orderId}.${position.sequence}`, 'utf8').toString(
+    'base64url',
+  );
+}
+
+export function decodeCursor(cursor: string): FeedPosition {
+  const invalid = () =>
+    new BadRequestError('Invalid cursor', [
+      { field: 'after', message: 'must be a nextCursor value of GET /events' },
+    ]);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  if (parts.length !== 3) throw invalid();
+  const [xid, orderId, sequence] = parts;
+  if (
+    !/^\d{1,20}$/.test(xid) ||
+    BigInt(xid) > 2n ** 64n - 1n ||
+    !UUID.test(orderId) ||
+    !/^\d{1,10}$/.test(sequence)
+  ) {
+    throw invalid();
+  }
+  const seq = Number(sequence);
+  if (seq > 2147483647) throw invalid();
+  return { xid, orderId: orderId.toLowerCase(), sequence: seq };
+}

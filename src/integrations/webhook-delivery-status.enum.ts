@@ -1,0 +1,5 @@
+export enum WebhookDeliveryStatus {
+  PENDING = 'pending',
+  SENT = 'sent',
+  FAILED = 'failed',
+}
