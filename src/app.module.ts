@@ -50,7 +50,8 @@ import { OrderManagementModule } from './order-management/order-management.modul
     // Guards run in this order: who is calling, then how often.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: OmsThrottlerGuard },
-    // Interceptors nest in this order: the idempotency claim wraps the transaction.
+    // Interceptors nest in this order: the idempotency interceptor fingerprints the request, the
+    // unit of work then claims its key inside the transaction.
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: UnitOfWorkInterceptor },
   ],
