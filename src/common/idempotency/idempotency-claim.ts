@@ -36,6 +36,17 @@ interface StoredKey {
 }
 
 const PG_LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * A row without a response is committed only by versions that committed the claim on its own,
+ * before running the request (a rolling deploy may still run one): such a claim is its request's
+ * for longer than any request can run, then it belongs to a process that died and is taken over.
+ */
+const LEGACY_CLAIM_ABANDONED_AFTER_SECONDS = 120;
+
+const keyInUse = () =>
+  new DomainError(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running', {
+    retryAfter: 1,
+  });
 
 /**
  * Claims the key as the first statement of the request's own transaction, so the claim commits or
@@ -45,14 +56,15 @@ const PG_LOCK_NOT_AVAILABLE = '55P03';
  * A concurrent request with the same key blocks on the unique index (user_id, key) until the
  * first one's transaction ends: committed, its row (with the response, stored in the same
  * transaction) is replayed; rolled back, the insert goes through and this request runs. Two
- * requests can never both create. An expired row, or one without a response (left by a version
- * that committed the claim on its own), is taken over.
+ * requests can never both create. An expired row is taken over, and so is an abandoned legacy claim
+ * (see LEGACY_CLAIM_ABANDONED_AFTER_SECONDS). Waiting longer than the lock timeout is a 409
+ * IDEMPOTENCY_KEY_IN_USE.
  */
 export async function claimIdempotencyKey(em: EntityManager, req: IdempotencyRequest): Promise<ClaimOutcome> {
   for (;;) {
     const claimed = await insertClaim(em, req);
     if (claimed) return { kind: 'claimed', id: claimed };
-    // The conflicting row is committed, live and has its response (otherwise it was taken over).
+    // The conflicting row is committed and live (otherwise it was taken over).
     const [stored] = await em.execute<StoredKey[]>(
       'select fingerprint, response_status, response_body from idempotency_keys where user_id = ? and key = ?',
       [req.userId, req.key],
@@ -65,7 +77,8 @@ export async function claimIdempotencyKey(em: EntityManager, req: IdempotencyReq
         'This Idempotency-Key was already used with a different request',
       );
     }
-    return { kind: 'replay', status: stored.response_status!, body: stored.response_body };
+    if (stored.response_status === null) throw keyInUse(); // a legacy claim, still running
+    return { kind: 'replay', status: stored.response_status, body: stored.response_body };
   }
 }
 
@@ -78,22 +91,24 @@ async function insertClaim(em: EntityManager, req: IdempotencyRequest): Promise<
          set method = excluded.method, path = excluded.path, fingerprint = excluded.fingerprint,
              response_status = null, response_body = null, created_at = now(),
              expires_at = excluded.expires_at
-         where k.expires_at < now() or k.response_status is null
+         where k.expires_at < now()
+            or (k.response_status is null and k.created_at < now() - make_interval(secs => ?))
        returning k.id`,
-      [req.userId, req.key, req.method, req.path, req.fingerprint, req.ttlHours],
+      [
+        req.userId,
+        req.key,
+        req.method,
+        req.path,
+        req.fingerprint,
+        req.ttlHours,
+        LEGACY_CLAIM_ABANDONED_AFTER_SECONDS,
+      ],
     );
     return rows[0]?.id;
   } catch (error) {
     // The first request is still running after the lock timeout (DB_LOCK_TIMEOUT_MS).
     const code = (error as { code?: string }).code;
-    if (error instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) {
-      throw new DomainError(
-        409,
-        'IDEMPOTENCY_KEY_IN_USE',
-        'A request with this Idempotency-Key is still running',
-        { retryAfter: 1 },
-      );
-    }
+    if (error instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) throw keyInUse();
     throw error;
   }
 }
