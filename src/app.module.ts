@@ -56,7 +56,8 @@ import { IntegrationsModule } from './integrations/integrations.module';
     OmsThrottlerGuard,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useExisting: OmsThrottlerGuard },
-    // Interceptors nest in this order: the idempotency claim wraps the transaction.
+    // Interceptors nest in this order: the idempotency interceptor fingerprints the request, the
+    // unit of work then claims its key inside the transaction.
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: UnitOfWorkInterceptor },
   ],

@@ -191,6 +191,44 @@ describe('faults: the database fails under a running app', () => {
     expect(await count()).toBe(1);
   });
 
+  it('an idempotent create cut off with the database unreachable: its retry, once the database is back, creates at once and exactly once', async () => {
+    const email = `fault-${randomUUID()}@test.local`;
+    const key = `fault-${randomUUID()}`;
+    const body = { email, password: 'fault-password-123', fullName: 'Cut Create', role: 'support' };
+    const insert = `insert into users (id, email, password_hash, full_name, role) values ($1, $2, 'x', 'Holder', 'support')`;
+    await whileHolding(insert, [randomUUID(), email], async (holder) => {
+      try {
+        const pending = http(app)
+          .post('/api/v1/users')
+          .set(admin.auth)
+          .set('Idempotency-Key', key)
+          .send(body)
+          .then((res) => res);
+        await waitForBlockedBackend(holder, { applicationName: appName });
+        // Nothing of the request can be cleaned up now: the database is out of reach.
+        proxy.cut();
+        expectCleanProblem(await pending, 503, 'SERVICE_UNAVAILABLE');
+      } finally {
+        proxy.restore();
+      }
+    });
+    await expectHealthyAgain();
+    const retry = await http(app)
+      .post('/api/v1/users')
+      .set(admin.auth)
+      .set('Idempotency-Key', key)
+      .send(body);
+    expect({ status: retry.status, replayed: retry.headers['idempotent-replayed'] }).toEqual({
+      status: 201,
+      replayed: undefined,
+    });
+    const { rows } = await session.query(
+      'select count(*)::int as n from users where lower(email) = lower($1)',
+      [email],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
   it('the database unreachable: /health/ready and the API answer 503, ready again within 10 s of recovery', async () => {
     proxy.cut();
     try {

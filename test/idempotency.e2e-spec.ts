@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IdempotencyPurgeJob } from '../src/common/idempotency/idempotency-purge.job';
 import { UserRole } from '../src/identity/user-role.enum';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { openSession } from './system/support/pg';
 
 /** POST /users is the creating endpoint these tests use. */
 const newUser = (email = `idem-${randomUUID()}@test.local`) => ({
@@ -186,6 +187,56 @@ describe('Idempotency-Key on creating POSTs', () => {
     expect(retried.status).toBe(201);
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
+  it('the claim is part of the request: while another transaction holds the key the duplicate waits, then gets 409 IN_USE; once it rolls back the key is free', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    // A request in flight elsewhere: its claim is inserted in a transaction still open.
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      await holder.query('begin');
+      await holder.query(
+        `insert into idempotency_keys (id, user_id, key, method, path, fingerprint, expires_at)
+         values (gen_random_uuid(), $1, $2, 'POST', '/api/v1/users', repeat('0', 64), now() + interval '1 hour')`,
+        [admin.user.id, key],
+      );
+      const waiting = await create(body, key);
+      expect({
+        status: waiting.status,
+        code: waiting.body.code,
+        retryAfter: waiting.headers['retry-after'],
+      }).toEqual({ status: 409, code: 'IDEMPOTENCY_KEY_IN_USE', retryAfter: '1' });
+      // The first request fails (or its database connection dies): its claim goes with it.
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+    const retried = await create(body, key);
+    expect({ status: retried.status, replayed: retried.headers['idempotent-replayed'] }).toEqual({
+      status: 201,
+      replayed: undefined,
+    });
+    expect(await usersWithEmail(body.email)).toBe(1);
+  });
+
+  it('a claim without a response committed by an older version is its request’s until it is abandoned: 409 IN_USE meanwhile', async () => {
+    const key = randomUUID();
+    const body = newUser();
+    await create(body, key).expect(201);
+    await sql(app, 'delete from users where email = ?', [body.email]);
+    await sql(
+      app,
+      `update idempotency_keys set response_status = null, response_body = null, created_at = now()
+        where key = ? and user_id = ?`,
+      [key, admin.user.id],
+    );
+    const res = await create(body, key);
+    expect({ status: res.status, code: res.body.code }).toEqual({
+      status: 409,
+      code: 'IDEMPOTENCY_KEY_IN_USE',
+    });
+    expect(await usersWithEmail(body.email)).toBe(0);
   });
 
   it('IdempotencyPurgeJob.purge() deletes expired keys and keeps live ones', async () => {

@@ -1,9 +1,12 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEM_SCHEMAS, problemMedia } from './openapi-problems';
 
 /**
  * What is true of every operation and is therefore written once here rather than on every route:
- * the rate-limit headers the throttler sends, Retry-After on 429, the problem+json media type of
- * errors, 413/415 on bodies, 500 everywhere, UUID bounds, explicit "no auth" on public routes,
+ * the rate-limit headers the throttler sends, Retry-After on 429 and 503, the problem+json media type,
+ * schema and examples of each error status (openapi-problems.ts), 413/415 on bodies, 500 everywhere
+ * and 503 on every API route, UUID bounds, no parameter examples (Swagger UI would send them),
+ * explicit "no auth" on public routes,
  * the bearer scheme's token rules and the server's audience. Applied to the generated document
  * (docs/openapi.json, /docs-json); test/security/openapi.e2e-spec.ts checks the result.
  */
@@ -14,9 +17,17 @@ interface Response {
   headers?: Record<string, Json>;
   content?: Record<string, { schema?: Json }>;
 }
+interface Parameter {
+  name: string;
+  in: string;
+  description?: string;
+  example?: unknown;
+  examples?: unknown;
+  schema?: Json;
+}
 interface Operation {
   security?: Array<Record<string, string[]>>;
-  parameters?: Array<{ name: string; in: string; schema?: Json }>;
+  parameters?: Parameter[];
   requestBody?: unknown;
   responses: Record<string, Response>;
 }
@@ -55,6 +66,10 @@ const GENERIC_PROBLEMS: Record<string, string> = {
   '413': 'Request body larger than BODY_LIMIT_BYTES',
   '415': 'Request body is not application/json',
   '500': 'Unexpected error; the problem details say nothing about internals',
+  '503':
+    'The database (or Redis, for the rate limiter) is unavailable or busy; retry after Retry-After. A lost ' +
+    'connection while committing may still have taken effect: retry a create with the same Idempotency-Key, ' +
+    'or read the resource back',
 };
 
 const BEARER_DESCRIPTION =
@@ -66,6 +81,36 @@ const BEARER_DESCRIPTION =
 
 function problem(description: string): Response {
   return { description, content: { 'application/problem+json': { schema: PROBLEM } } };
+}
+
+/**
+ * Swagger UI fills a parameter's input with its `example` (or its schema's) and sends it on
+ * "Execute": a filter would narrow every list to nothing, a fixed Idempotency-Key would make every
+ * second create a 422. So parameters carry no example; one that says something about the format
+ * moves into the description. Defaults (page, pageSize) stay: they are what the server uses anyway.
+ */
+function dropParameterExamples(parameter: Parameter): void {
+  const schema = parameter.schema ?? {};
+  const items = schema.items as Json | undefined;
+  const value = parameter.example ?? schema.example ?? items?.example;
+  delete parameter.example;
+  delete parameter.examples;
+  delete schema.example;
+  if (items) delete items.example;
+  const shown = Array.isArray(value) ? value.join(',') : value;
+  if (
+    shown === undefined ||
+    shown === UUID_EXAMPLE ||
+    shown === schema.default ||
+    schema.format === 'uuid' ||
+    parameter.in === 'path'
+  ) {
+    return;
+  }
+  const hint = `Example: \`${String(shown)}\`.`;
+  parameter.description = parameter.description
+    ? `${parameter.description.replace(/\.?$/, '.')} ${hint}`
+    : hint;
 }
 
 /** Bounds UUID strings (a UUID is 36 characters) anywhere in a schema tree, with an example. */
@@ -86,7 +131,7 @@ function boundUuids(node: unknown): void {
   Object.values(schema).forEach(boundUuids);
 }
 
-function applyToOperation(path: string, operation: Operation): void {
+function applyToOperation(path: string, method: string, operation: Operation): void {
   // Explicitly anonymous: an empty security requirement, not an absent one.
   if (!operation.security?.length) operation.security = [{}];
 
@@ -97,22 +142,40 @@ function applyToOperation(path: string, operation: Operation): void {
     }
   }
 
+  const idempotent = (operation.parameters ?? []).some(
+    (p) => p.in === 'header' && p.name === 'Idempotency-Key',
+  );
   const responses = operation.responses;
-  const statuses = ['500', ...(operation.requestBody ? ['413', '415'] : [])];
+  const statuses = [
+    '500',
+    ...(path.startsWith('/api/') ? ['503'] : []),
+    ...(operation.requestBody ? ['413', '415'] : []),
+  ];
   for (const status of statuses) responses[status] ??= problem(GENERIC_PROBLEMS[status]);
+  // A duplicate of a create still running past the lock timeout (idempotency-claim.ts).
+  const keyInUseOnly = idempotent && !responses['409'];
+  if (keyInUseOnly) responses['409'] = problem('A request with the same Idempotency-Key is still running');
 
   for (const [status, response] of Object.entries(responses)) {
     // Errors are problem+json whatever the success media type (e.g. @ApiProduces('text/csv')).
-    const problemMedia = Object.values(response.content ?? {}).find(
+    const isProblem = Object.values(response.content ?? {}).some(
       (media) => media.schema?.$ref === PROBLEM.$ref,
     );
-    if (/^[45]/.test(status) && problemMedia) {
-      response.content = { 'application/problem+json': problemMedia };
+    if (/^[45]/.test(status) && isProblem) {
+      response.content = {
+        'application/problem+json': problemMedia(status, {
+          path,
+          method,
+          instance: path.replace(/\{[^}]+\}/g, UUID_EXAMPLE),
+          idempotent,
+          keyInUseOnly,
+        }),
+      };
     }
     if (!response.description) {
       response.description = { '200': 'OK', '201': 'Created', '204': 'No Content' }[status] ?? 'Answer';
     }
-    if (status === '429') {
+    if (status === '429' || status === '503') {
       response.headers = { ...response.headers, 'Retry-After': RETRY_AFTER };
     } else if (/^[24]/.test(status) && !UNTHROTTLED.test(path)) {
       response.headers = { ...response.headers, ...RATE_LIMIT_HEADERS };
@@ -136,7 +199,7 @@ export function applyOpenApiConventions(document: OpenAPIObject): OpenAPIObject 
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = (item as Record<string, Operation | undefined>)[method];
-      if (operation) applyToOperation(path, operation);
+      if (operation) applyToOperation(path, method, operation);
     }
   }
   // Every tag an operation uses is declared, in order of first use.
@@ -148,7 +211,20 @@ export function applyOpenApiConventions(document: OpenAPIObject): OpenAPIObject 
     ...(document.tags ?? []),
     ...[...new Set(used)].filter((name) => !declared.has(name)).map((name) => ({ name })),
   ];
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      ...(structuredClone(PROBLEM_SCHEMAS) as Record<string, never>),
+    },
+  };
   boundUuids(document.paths);
   boundUuids(document.components?.schemas);
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = (item as Record<string, Operation | undefined>)[method];
+      operation?.parameters?.forEach(dropParameterExamples);
+    }
+  }
   return document;
 }

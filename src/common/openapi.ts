@@ -17,31 +17,45 @@ export class FieldErrorResponse {
   message: string;
 }
 
-/** RFC 9457 problem details, as every error is answered. */
+/**
+ * RFC 9457 problem details, as every error is answered: the members every problem has. Each status
+ * has its own schema extending this one, with its further members, and its own examples
+ * (openapi-problems.ts, applied to the document by openapi-conventions.ts).
+ */
+@ApiExtraModels(FieldErrorResponse)
 export class ProblemResponse {
-  @ApiProperty({ example: 'urn:oms:problem:validation-failed' })
+  @ApiProperty({
+    example: 'urn:oms:problem:not-found',
+    description: 'urn:oms:problem: followed by the code in lower case with dashes',
+  })
   type: string;
 
-  @ApiProperty({ example: 'Bad Request' })
+  @ApiProperty({ example: 'Not Found', description: "The status's reason phrase" })
   title: string;
 
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ example: 404 })
   status: number;
 
-  @ApiProperty({ example: 'The request is not valid: quantity must not be less than 1' })
+  @ApiProperty({
+    example: 'Order 3f1c2b7e-8d7a-4c59-9a43-0b6f5d2e8c11 was not found',
+    description: 'For people; never contains internals',
+  })
   detail: string;
 
-  @ApiProperty({ example: 'VALIDATION_FAILED' })
+  @ApiProperty({
+    example: 'NOT_FOUND',
+    description: 'For programs: what went wrong (VALIDATION_FAILED, NOT_FOUND, INVALID_TRANSITION, …)',
+  })
   code: string;
 
-  @ApiPropertyOptional({ example: '/api/v1/reservations' })
+  @ApiPropertyOptional({ example: '/api/v1/orders/3f1c2b7e-8d7a-4c59-9a43-0b6f5d2e8c11' })
   instance?: string;
 
-  @ApiPropertyOptional({ example: '0b7c5f4e-9f51-4bb5-b0d6-2f4a3c1d9e11' })
+  @ApiPropertyOptional({
+    example: '0b7c5f4e-9f51-4bb5-b0d6-2f4a3c1d9e11',
+    description: 'As in the X-Request-Id header; quote it when reporting a problem',
+  })
   requestId?: string;
-
-  @ApiPropertyOptional({ type: [FieldErrorResponse] })
-  errors?: FieldErrorResponse[];
 }
 
 export class PageMetaResponse {

@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import {
   CheckConstraintViolationException,
-  ConnectionException,
   DeadlockException,
   ForeignKeyConstraintViolationException,
   LockWaitTimeoutException,
@@ -17,9 +16,9 @@ import {
   NotNullConstraintViolationException,
   OptimisticLockError,
   UniqueConstraintViolationException,
-  DriverException,
 } from '@mikro-orm/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isConnectionFailure } from './connection-failure';
 import { DomainError } from './errors';
 import { RequestContext } from './request-context';
 import { MetricsService } from '../metrics/metrics.service';
@@ -69,8 +68,6 @@ const TITLE_BY_STATUS: Record<number, string> = {
 
 const PG_QUERY_CANCELED = '57014';
 const PG_LOCK_NOT_AVAILABLE = '55P03';
-const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
-const NODE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 export function problem(
   status: number,
@@ -88,21 +85,6 @@ export function problem(
     detail,
     code: resolvedCode,
   };
-}
-
-function isConnectionFailure(error: unknown): boolean {
-  const err = error as { code?: string; message?: string };
-  if (error instanceof ConnectionException) return true;
-  if (err?.code && (PG_CONNECTION_CODES.has(err.code) || NODE_CONNECTION_CODES.has(err.code))) return true;
-  const message = String(err?.message ?? '');
-  return (
-    /Connection terminated|connection to the server|Knex: Timeout acquiring a connection|terminating connection/i.test(
-      message,
-    ) ||
-    /ECONNREFUSED|ECONNRESET/.test(message) ||
-    // node-postgres when connecting took longer than connectionTimeoutMillis
-    message === 'timeout expired'
-  );
 }
 
 /** What Fastify says about a request it could not parse, in our words. */
@@ -200,10 +182,7 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
       headers: { 'Retry-After': '1' },
     };
   }
-  if (
-    isConnectionFailure(exception) ||
-    (exception instanceof DriverException && isConnectionFailure(exception))
-  ) {
+  if (isConnectionFailure(exception)) {
     return {
       problem: problem(503, 'The database is unavailable; try again shortly', 'SERVICE_UNAVAILABLE'),
       headers: { 'Retry-After': '5' },

@@ -2,10 +2,14 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NO_TRANSACTION_KEY } from './decorators';
 import { runInTransaction } from './unit-of-work';
-import { claimOf, storeIdempotentResponse } from './idempotency/idempotency-claim';
+import {
+  claimIdempotencyKey,
+  idempotencyRequestOf,
+  storeIdempotentResponse,
+} from './idempotency/idempotency-claim';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -14,6 +18,9 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * handler returns, rolled back when anything throws; deadlocks and serialization failures are
  * retried. Reads, and mutating routes marked @NoTransaction() (they write nothing), run on the
  * request's own EntityManager fork without a transaction.
+ *
+ * A request with an Idempotency-Key claims it as the first statement of its transaction and stores
+ * its response in it (idempotency-claim.ts): key, resource and response commit or roll back together.
  */
 @Injectable()
 export class UnitOfWorkInterceptor implements NestInterceptor {
@@ -26,13 +33,22 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!MUTATING.has(request.method)) return next.handle();
-    if (this.reflector.get<boolean>(NO_TRANSACTION_KEY, context.getHandler())) return next.handle();
+    const idempotency = idempotencyRequestOf(request);
+    if (!idempotency && this.reflector.get<boolean>(NO_TRANSACTION_KEY, context.getHandler())) {
+      return next.handle();
+    }
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return from(
-      runInTransaction(this.em, async () => {
+      runInTransaction(this.em, async (em) => {
+        if (!idempotency) return lastValueFrom(next.handle(), { defaultValue: undefined });
+        const claim = await claimIdempotencyKey(em, idempotency);
+        if (claim.kind === 'replay') {
+          reply.status(claim.status);
+          reply.header('Idempotent-Replayed', 'true');
+          return claim.body;
+        }
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-        // A claimed Idempotency-Key keeps its response in the same transaction as the creation.
-        const claim = claimOf(request);
-        if (claim) await storeIdempotentResponse(this.em, claim, body);
+        await storeIdempotentResponse(em, claim.id, idempotency.status, body);
         return body;
       }),
     );

@@ -164,6 +164,109 @@ describe('OpenAPI document quality', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('no parameter carries an example Swagger UI would fill in and send', () => {
+    // Swagger UI prefills a parameter from its example (or its schema's) and sends it on Execute: a
+    // fixed Idempotency-Key made every second create a 422, example filters emptied every list.
+    const offenders: string[] = [];
+    for (const op of operationsOf(document)) {
+      for (const parameter of op.operation.parameters ?? []) {
+        const p = parameter as unknown as {
+          name: string;
+          example?: unknown;
+          examples?: unknown;
+          schema?: { example?: unknown; default?: unknown; items?: { example?: unknown } };
+        };
+        const prefilled = [p.example, p.examples, p.schema?.example, p.schema?.items?.example].some(
+          (value) => value !== undefined,
+        );
+        if (prefilled) offenders.push(`${op.key} ${p.name}`);
+        // Page sizes may show their defaults: sent as they are, they filter nothing out.
+        if (p.schema?.default !== undefined && !['page', 'pageSize', 'limit'].includes(p.name)) {
+          offenders.push(`${op.key} ${p.name} default`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+    const key = document.paths['/api/v1/orders'].post.parameters?.find(
+      (p) => p.name === 'Idempotency-Key',
+    ) as { description: string } | undefined;
+    expect(key?.description).toMatch(/new key for every create/);
+  });
+
+  it('each error status has its own schema and examples of its own status, with the members clients rely on', () => {
+    const offenders: string[] = [];
+    const expected: Record<string, string> = {
+      '400': 'ValidationProblem',
+      '409': 'ConflictProblem',
+      '429': 'RateLimitedProblem',
+      '503': 'UnavailableProblem',
+    };
+    for (const op of operationsOf(document)) {
+      for (const [status, response] of Object.entries(op.operation.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const media = (
+          response as {
+            content?: Record<
+              string,
+              { schema?: { $ref?: string }; examples?: Record<string, { value: Schema }> }
+            >;
+          }
+        ).content?.['application/problem+json'];
+        const schemaName = media?.schema?.$ref?.split('/').pop();
+        if (schemaName !== (expected[status] ?? 'ProblemResponse')) {
+          offenders.push(`${op.key} ${status}: schema ${schemaName}`);
+        }
+        const examples = Object.values(media?.examples ?? {});
+        if (examples.length === 0) offenders.push(`${op.key} ${status}: no example`);
+        for (const { value } of examples) {
+          if (String(value.status) !== status)
+            offenders.push(`${op.key} ${status}: example of ${value.status}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+
+    const examplesOf = (path: string, method: string, status: string) =>
+      (
+        document.paths[path][method].responses[status] as {
+          content: Record<string, { examples: Record<string, { value: Schema }> }>;
+        }
+      ).content['application/problem+json'].examples;
+    const confirm = examplesOf('/api/v1/orders/{id}/confirm', 'post', '409');
+    expect(confirm.INVALID_TRANSITION.value).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      allowed: expect.any(Array),
+      allowedFrom: expect.any(Array),
+    });
+    expect(confirm.INSUFFICIENT_STOCK.value).toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      shortages: [expect.objectContaining({ requested: expect.any(Number), available: expect.any(Number) })],
+    });
+    expect(examplesOf('/api/v1/orders', 'get', '401').UNAUTHORIZED.value).toMatchObject({ status: 401 });
+    expect(examplesOf('/api/v1/orders', 'post', '422').IDEMPOTENCY_KEY_REUSED.value).toMatchObject({
+      status: 422,
+    });
+    expect(examplesOf('/api/v1/orders', 'get', '429').RATE_LIMITED.value).toMatchObject({ retryAfter: 17 });
+
+    const members = (name: string) => {
+      const schema = document.components.schemas[name] as { allOf?: Schema[] };
+      return Object.keys((schema.allOf?.[1]?.properties as Schema | undefined) ?? {});
+    };
+    expect(members('ConflictProblem')).toEqual(
+      expect.arrayContaining([
+        'from',
+        'to',
+        'allowed',
+        'allowedFrom',
+        'shortages',
+        'refundable',
+        'retryAfter',
+      ]),
+    );
+    expect(members('ValidationProblem')).toEqual(['errors']);
+    expect(members('RateLimitedProblem')).toEqual(['retryAfter']);
+  });
+
   it('every request body property has an example', () => {
     const offenders: string[] = [];
     for (const op of operationsOf(document)) {

@@ -1,30 +1,131 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockWaitTimeoutException } from '@mikro-orm/core';
+import { DomainError } from '../errors';
 
-/** Set on the request by the idempotency interceptor when it claimed the Idempotency-Key. */
-export const IDEMPOTENCY_CLAIM = Symbol('oms:idempotencyClaim');
+/** Set on the request by the idempotency interceptor when it carries a valid Idempotency-Key. */
+export const IDEMPOTENCY_REQUEST = Symbol('oms:idempotencyRequest');
 
-export interface IdempotencyClaim {
-  id: string;
+export interface IdempotencyRequest {
+  /** The caller's user id, or `anonymous`: keys are scoped per caller. */
+  userId: string;
+  key: string;
+  method: string;
+  path: string;
+  /** SHA-256 of method, path and canonical body. */
+  fingerprint: string;
   /** The status the creating route answers with (201 unless @HttpCode says otherwise). */
   status: number;
+  ttlHours: number;
 }
 
-export function claimOf(request: object): IdempotencyClaim | undefined {
-  return (request as { [IDEMPOTENCY_CLAIM]?: IdempotencyClaim })[IDEMPOTENCY_CLAIM];
+export type ClaimOutcome =
+  { kind: 'claimed'; id: string } | { kind: 'replay'; status: number; body: unknown };
+
+export function idempotencyRequestOf(request: object): IdempotencyRequest | undefined {
+  return (request as { [IDEMPOTENCY_REQUEST]?: IdempotencyRequest })[IDEMPOTENCY_REQUEST];
 }
 
-export function setClaim(request: object, claim: IdempotencyClaim): void {
-  (request as { [IDEMPOTENCY_CLAIM]?: IdempotencyClaim })[IDEMPOTENCY_CLAIM] = claim;
+export function setIdempotencyRequest(request: object, idempotency: IdempotencyRequest): void {
+  (request as { [IDEMPOTENCY_REQUEST]?: IdempotencyRequest })[IDEMPOTENCY_REQUEST] = idempotency;
+}
+
+interface StoredKey {
+  fingerprint: string;
+  response_status: number | null;
+  response_body: unknown;
+}
+
+const PG_LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * A row without a response is committed only by versions that committed the claim on its own,
+ * before running the request (a rolling deploy may still run one): such a claim is its request's
+ * for longer than any request can run, then it belongs to a process that died and is taken over.
+ */
+const LEGACY_CLAIM_ABANDONED_AFTER_SECONDS = 120;
+
+const keyInUse = () =>
+  new DomainError(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running', {
+    retryAfter: 1,
+  });
+
+/**
+ * Claims the key as the first statement of the request's own transaction, so the claim commits or
+ * rolls back with everything the request does: a request that fails, or whose connection or
+ * database dies, leaves nothing behind and its retry runs afresh at once.
+ *
+ * A concurrent request with the same key blocks on the unique index (user_id, key) until the
+ * first one's transaction ends: committed, its row (with the response, stored in the same
+ * transaction) is replayed; rolled back, the insert goes through and this request runs. Two
+ * requests can never both create. An expired row is taken over, and so is an abandoned legacy claim
+ * (see LEGACY_CLAIM_ABANDONED_AFTER_SECONDS). Waiting longer than the lock timeout is a 409
+ * IDEMPOTENCY_KEY_IN_USE.
+ */
+export async function claimIdempotencyKey(em: EntityManager, req: IdempotencyRequest): Promise<ClaimOutcome> {
+  for (;;) {
+    const claimed = await insertClaim(em, req);
+    if (claimed) return { kind: 'claimed', id: claimed };
+    // The conflicting row is committed and live (otherwise it was taken over).
+    const [stored] = await em.execute<StoredKey[]>(
+      'select fingerprint, response_status, response_body from idempotency_keys where user_id = ? and key = ?',
+      [req.userId, req.key],
+    );
+    if (!stored) continue; // purged in between: claim again
+    if (stored.fingerprint !== req.fingerprint) {
+      throw new DomainError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request',
+      );
+    }
+    if (stored.response_status === null) throw keyInUse(); // a legacy claim, still running
+    return { kind: 'replay', status: stored.response_status, body: stored.response_body };
+  }
+}
+
+async function insertClaim(em: EntityManager, req: IdempotencyRequest): Promise<string | undefined> {
+  try {
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into idempotency_keys as k (id, user_id, key, method, path, fingerprint, expires_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, now() + make_interval(hours => ?))
+       on conflict (user_id, key) do update
+         set method = excluded.method, path = excluded.path, fingerprint = excluded.fingerprint,
+             response_status = null, response_body = null, created_at = now(),
+             expires_at = excluded.expires_at
+         where k.expires_at < now()
+            or (k.response_status is null and k.created_at < now() - make_interval(secs => ?))
+       returning k.id`,
+      [
+        req.userId,
+        req.key,
+        req.method,
+        req.path,
+        req.fingerprint,
+        req.ttlHours,
+        LEGACY_CLAIM_ABANDONED_AFTER_SECONDS,
+      ],
+    );
+    return rows[0]?.id;
+  } catch (error) {
+    // The first request is still running after the lock timeout (DB_LOCK_TIMEOUT_MS).
+    const code = (error as { code?: string }).code;
+    if (error instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) throw keyInUse();
+    throw error;
+  }
 }
 
 /**
- * Stores the first response of a claimed key. Called inside the request's transaction, so the
- * response is kept exactly when the resource it describes is committed.
+ * Stores the first response of a claimed key, in the request's transaction: the response is kept
+ * exactly when the resource it describes is committed.
  */
-export async function storeIdempotentResponse(em: EntityManager, claim: IdempotencyClaim, body: unknown) {
+export async function storeIdempotentResponse(
+  em: EntityManager,
+  id: string,
+  status: number,
+  body: unknown,
+): Promise<void> {
   await em.execute('update idempotency_keys set response_status = ?, response_body = ? where id = ?', [
-    claim.status,
+    status,
     JSON.stringify(body ?? null),
-    claim.id,
+    id,
   ]);
 }

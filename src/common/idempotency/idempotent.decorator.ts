@@ -12,8 +12,13 @@ export function Idempotent() {
       name: 'Idempotency-Key',
       required: false,
       description:
-        'Repeat a create safely: the same key and body return the first response; the same key with another body is a 422',
-      schema: { type: 'string', maxLength: 255, example: '5f0c6a3e-3b1e-4f55-9d8a-1d2c3b4a5e6f' },
+        'Makes retrying this create safe. Pick a **new key for every create you intend** (a fresh UUID, e.g. ' +
+        '`crypto.randomUUID()` or `uuidgen`) and send the same key again **only to retry that same create** ' +
+        '(after a timeout or a 503): the retry returns the first response (`Idempotent-Replayed: true`) and ' +
+        'creates nothing new, or creates it if the first attempt did not commit. The same key with a different ' +
+        'body is a 422 for 24 h (IDEMPOTENCY_TTL_HOURS). Keys are per user, 1 to 255 visible ASCII characters. ' +
+        'In Swagger UI leave it empty, or paste a new UUID each time.',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
     }),
     ApiResponse({
       status: 422,
