@@ -219,15 +219,21 @@ describe('fulfillment: the state machine, shipping and concurrency', () => {
     const packing = (await move(made.id, S.PACKING)).body;
     expect(packing.pickingCompletedAt).toEqual(expect.any(String));
     expect(packing.packingStartedAt).toEqual(expect.any(String));
+    // Back to picking: the end of picking and the packing stage are being redone, so their stamps
+    // are cleared (the answer and a later read agree), and the next packing stamps them again.
     const repick = (await move(made.id, S.PICKING, warehouse, 'wrong size')).body;
     expect(repick).toMatchObject({
       status: 'picking',
       pickingStartedAt: firstPickAt,
-      pickingCompletedAt: packing.pickingCompletedAt,
-      packingStartedAt: packing.packingStartedAt,
+      pickingCompletedAt: null,
+      packingStartedAt: null,
+      packingCompletedAt: null,
     });
+    const reread = await http(app).get(`${API}/fulfillments/${made.id}`).set(warehouse.auth).expect(200);
+    expect(reread.body).toMatchObject({ pickingCompletedAt: null, packingStartedAt: null });
     const repacked = (await move(made.id, S.PACKING)).body;
     expect(repacked.pickingStartedAt).toBe(firstPickAt);
+    expect(repacked.pickingCompletedAt).toEqual(expect.any(String));
     expect(repacked.packingStartedAt).toBe(repacked.pickingCompletedAt);
     expect(Date.parse(repacked.packingStartedAt)).toBeGreaterThanOrEqual(
       Date.parse(packing.packingStartedAt),

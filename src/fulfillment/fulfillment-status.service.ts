@@ -185,6 +185,7 @@ export class FulfillmentStatusService {
       'updated_at = ?',
       ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
       ...stamps.latest.map((column) => `${column} = ?`),
+      ...stamps.cleared.map((column) => `${column} = null`),
     ];
     const params = [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from];
     const rows = await this.em.execute<FulfillmentRow[]>(
