@@ -616,7 +616,7 @@ describe('reservations', () => {
       const line = { orderItemId: items[0].id, productVariantId: variant.id, stockLocationId: location.id };
       const [first] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 2 }]));
       const [second] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 4 }]));
-      await uow.run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 3 }));
+      await uow.run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 3 }, location));
       const after = await read(() => service.listForOrder(order.id));
       const byId = new Map(after.map((r) => [r.id, r]));
       expect(byId.get(first.id)).toMatchObject({
@@ -627,11 +627,14 @@ describe('reservations', () => {
       expect(byId.get(second.id)).toMatchObject({ quantityFulfilled: 1, isActive: true });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
       const error = await uow
-        .run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 4 }))
+        .run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 4 }, location))
         .catch((e) => e);
       expect(error).toMatchObject({
         status: 409,
-        extra: { items: [{ orderItemId: items[0].id, requested: 4, reserved: 3 }] },
+        extra: {
+          stockLocationCode: location.code,
+          items: [{ orderItemId: items[0].id, requested: 4, reserved: 3, heldElsewhere: [] }],
+        },
       });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
     });
