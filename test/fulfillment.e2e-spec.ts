@@ -437,8 +437,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       const me = await createUser(app, UserRole.WAREHOUSE);
       const { order: o, first, second } = await order();
       const make = async (items: Record<string, number>) =>
-        (await create(o.id, { warehouseLocation: WH_Q, items, assignedToId: me.user.id })).body
-          .id as string;
+        (await create(o.id, { warehouseLocation: WH_Q, items, assignedToId: me.user.id })).body.id as string;
       const closedOld = await make({ [first.id]: 1 });
       const openOld = await make({ [first.id]: 1 });
       const closedNew = await make({ [first.id]: 1 });

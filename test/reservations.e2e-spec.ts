@@ -166,7 +166,7 @@ describe('reservations', () => {
     });
 
     it('never reserves more for an order item than was ordered (held + fulfilled)', async () => {
-      const { variant, location, body } = await setup(10, 3);
+      const { variant, location, body } = await setup(10, 3, OrderStatus.CONFIRMED);
       await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(201);
       const res = await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(409);
       expect(res.body).toMatchObject({
@@ -336,7 +336,7 @@ describe('reservations', () => {
     });
 
     it('summarises per order item and totals per variant and location', async () => {
-      const { variant, location, order, item, body } = await setup(10, 5);
+      const { variant, location, order, item, body } = await setup(10, 5, OrderStatus.CONFIRMED);
       const r = await http(app).post('/api/v1/reservations').set(admin.auth).send(body(3)).expect(201);
       await http(app).post('/api/v1/reservations').set(admin.auth).send(body(1)).expect(201);
       await http(app)
@@ -392,7 +392,7 @@ describe('reservations', () => {
     });
 
     it('fulfils partially, then fully: on hand and reserved go down together', async () => {
-      const { variant, location, body } = await setup(10, 5);
+      const { variant, location, body } = await setup(10, 5, OrderStatus.CONFIRMED);
       const r = await http(app).post('/api/v1/reservations').set(admin.auth).send(body(5)).expect(201);
       const part = await http(app)
         .post(`/api/v1/reservations/${r.body.id}/fulfil`)
