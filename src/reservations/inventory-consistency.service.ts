@@ -15,7 +15,11 @@ export interface ConsistencyReport {
 /**
  * The drift report: every stock level's quantity_reserved against Σ (reserved − fulfilled) of its
  * active reservations (DESIGN.md §5). One statement, so it compares one snapshot. It only reads
- * stock_levels; the counters are moved by the catalog's StockLevelsService.
+ * stock_levels; the counters are moved by the catalog's StockLevelsService. Fulfilled units always
+ * leave the stock level of the reservation they came from, and a reservation is only fulfilled at
+ * the location its parcel ships from (ReservationSettlementService.fulfilForOrderItems, and
+ * FulfillmentService.fulfilReservation, which records the parcel at the reservation's location),
+ * so stock cannot leave one location for a parcel of another.
  */
 @Injectable()
 export class InventoryConsistencyService {
