@@ -329,6 +329,37 @@ describe('fulfillment and stock: where units leave, and direct reservation fulfi
     });
   });
 
+  it('racing direct fulfilments and parcels of one order: never more than ordered leaves or is committed', async () => {
+    const { a, variant } = await twoLocations(10);
+    const order = await confirmedOrder([{ variant, quantity: 2 }], a);
+    const itemId = order.items[0].id;
+    const [hold] = await reservations(order.id);
+    const answers = await Promise.all([
+      post(`/reservations/${hold.id}/fulfil`, warehouse, { quantity: 2 }),
+      post(`/reservations/${hold.id}/fulfil`, admin, { quantity: 1 }),
+      post(`/orders/${order.id}/fulfillments`, warehouse, {
+        warehouseLocation: a.code,
+        items: { [itemId]: 2 },
+      }),
+      post(`/orders/${order.id}/fulfillments`, admin, { warehouseLocation: a.code, items: { [itemId]: 1 } }),
+    ]);
+    expect(answers.every((res) => [200, 201, 409].includes(res.status))).toBe(true);
+    const committed = (await parcels(order.id))
+      .filter((p) => p.status !== 'cancelled')
+      .reduce((sum, p) => sum + (p.items[itemId] ?? 0), 0);
+    expect(committed).toBeLessThanOrEqual(2);
+    const shipped = (await parcels(order.id))
+      .filter((p) => p.status === 'shipped')
+      .reduce((sum, p) => sum + (p.items[itemId] ?? 0), 0);
+    const handedOver = answers
+      .slice(0, 2)
+      .reduce((sum, res, i) => sum + (res.status === 200 ? [2, 1][i] : 0), 0);
+    expect(shipped).toBe(handedOver);
+    expect(committed).toBeGreaterThan(0);
+    expect((await level(variant, a)).on_hand + shipped).toBe(10);
+    expect(await consistent(variant)).toEqual([]);
+  });
+
   /**
    * Random sequences of allowed calls (seeded, so a failure replays): whatever happens, every answer
    * is a 2xx or a 409, stock is conserved after every step (on hand + shipped units = what there
