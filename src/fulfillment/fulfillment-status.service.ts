@@ -240,14 +240,13 @@ export class FulfillmentStatusService {
     fulfillmentNumber: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    const fulfillment = { fulfillment_number: fulfillmentNumber };
     const shipped = await this.queries.shippedQuantities(order.id);
     const items = await this.orders.items(order.id);
     const complete = items.every((item) => (shipped[item.id] ?? 0) >= item.quantity);
     const target = complete ? OrderStatus.SHIPPED : OrderStatus.PROCESSING;
     const description = complete
-      ? `Fulfillment ${fulfillment.fulfillment_number} shipped; every item of the order has shipped`
-      : `Fulfillment ${fulfillment.fulfillment_number} shipped; the order is partially shipped`;
+      ? `Fulfillment ${fulfillmentNumber} shipped; every item of the order has shipped`
+      : `Fulfillment ${fulfillmentNumber} shipped; the order is partially shipped`;
     const additionalData = { ...data, orderComplete: complete };
     if (order.status !== target) {
       await this.orders.changeStatus(order, target, {

@@ -110,7 +110,7 @@ export class ReservationSettlementService {
 
   /**
    * Shipping a parcel: fulfils `quantities[orderItemId]` units of each item from its active
-   * reservations at `stockLocationId` (the location the parcel ships from), oldest first, so on-hand
+   * reservations at `location` (the one the parcel ships from), oldest first, so on-hand
    * stock drops exactly there. Holds at other locations are never taken: the goods there did not
    * leave. Not enough held at the location for any item → 409 listing each short item with what is
    * held there and where the rest of its units are held, and nothing changes.
