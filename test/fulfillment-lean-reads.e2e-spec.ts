@@ -9,7 +9,7 @@ import {
   TestApp,
   TestUser,
 } from './utils/app';
-import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { parseInstant } from '../src/common/instant';
 import { offsetOf, parseSort, toPage } from '../src/common/pagination';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -81,6 +81,7 @@ describe('fulfillment: lean list and moves answer as the entity reads', () => {
     app = await createTestApp();
     ({ support, warehouse, customer } = await createUsersOfEveryRole(app));
     picker = await createUser(app, UserRole.WAREHOUSE);
+    for (const code of [here, there]) await createLocation(app, code);
     // Three orders, four one-unit fulfillments each, at two locations, some assigned to `picker`.
     for (let o = 0; o < 3; o++) {
       const [{ variant: a }, { variant: b }] = await Promise.all([

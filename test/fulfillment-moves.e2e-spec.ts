@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createLocation, createOrder, createVariantWithStock } from './utils/factories';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
@@ -69,15 +69,23 @@ describe('fulfillment: the state machine, shipping and concurrency', () => {
     stockLevelId: string;
   }
 
-  /** An order in `status` with one item per quantity, each on its own variant with `onHand` units. */
+  /** Order id → the code of the location its stock is at (where its parcels ship from). */
+  const shipsFrom = new Map<string, string>();
+
+  /**
+   * An order in `status` with one item per quantity, each on its own variant with `onHand` units, all
+   * at one new location (the one its parcels ship from).
+   */
   async function orderWith(quantities: number[], status = OrderStatus.PROCESSING, onHand = 100) {
-    const stocks = await Promise.all(quantities.map(() => createVariantWithStock(app, onHand)));
+    const location = await createLocation(app);
+    const stocks = await Promise.all(quantities.map(() => createVariantWithStock(app, onHand, location)));
     const { order, items } = await createOrder(
       app,
       customer.user,
       stocks.map((s, i) => ({ variant: s.variant, quantity: quantities[i] })),
       status,
     );
+    shipsFrom.set(order.id, location.code);
     const lines: Line[] = items.map((item, i) => ({
       item,
       variant: stocks[i].variant,
@@ -107,7 +115,7 @@ describe('fulfillment: the state machine, shipping and concurrency', () => {
     const res = await http(app)
       .post(`${API}/orders/${orderId}/fulfillments`)
       .set(warehouse.auth)
-      .send({ warehouseLocation: 'WH-MOVES', items });
+      .send({ warehouseLocation: shipsFrom.get(orderId), items });
     expect(res.status).toBe(201);
     return res.body as { id: string; fulfillmentNumber: string };
   }
@@ -219,15 +227,21 @@ describe('fulfillment: the state machine, shipping and concurrency', () => {
     const packing = (await move(made.id, S.PACKING)).body;
     expect(packing.pickingCompletedAt).toEqual(expect.any(String));
     expect(packing.packingStartedAt).toEqual(expect.any(String));
+    // Back to picking: the end of picking and the packing stage are being redone, so their stamps
+    // are cleared (the answer and a later read agree), and the next packing stamps them again.
     const repick = (await move(made.id, S.PICKING, warehouse, 'wrong size')).body;
     expect(repick).toMatchObject({
       status: 'picking',
       pickingStartedAt: firstPickAt,
-      pickingCompletedAt: packing.pickingCompletedAt,
-      packingStartedAt: packing.packingStartedAt,
+      pickingCompletedAt: null,
+      packingStartedAt: null,
+      packingCompletedAt: null,
     });
+    const reread = await http(app).get(`${API}/fulfillments/${made.id}`).set(warehouse.auth).expect(200);
+    expect(reread.body).toMatchObject({ pickingCompletedAt: null, packingStartedAt: null });
     const repacked = (await move(made.id, S.PACKING)).body;
     expect(repacked.pickingStartedAt).toBe(firstPickAt);
+    expect(repacked.pickingCompletedAt).toEqual(expect.any(String));
     expect(repacked.packingStartedAt).toBe(repacked.pickingCompletedAt);
     expect(Date.parse(repacked.packingStartedAt)).toBeGreaterThanOrEqual(
       Date.parse(packing.packingStartedAt),

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { FulfillmentStatus } from '../src/fulfillment/fulfillment-status.enum';
 
 const API = '/api/v1';
+/** The stock locations parcels ship from (created in beforeAll; codes unique to this run). */
+const WH_A = uniqueCode('WH-A');
+const WH_B = uniqueCode('WH-B');
+const WH_Q = uniqueCode('WH-Q');
 
 describe('fulfillment: create, assign, package details, lists, queue, statistics', () => {
   let app: TestApp;
@@ -17,6 +21,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
   beforeAll(async () => {
     app = await createTestApp();
     ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
+    for (const code of [WH_A, WH_B, WH_Q]) await createLocation(app, code);
   });
   afterAll(async () => {
     await app.close();
@@ -60,13 +65,13 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
   describe('POST /orders/:orderId/fulfillments', () => {
     it('creates a pending fulfillment with a sequence number and a history entry', async () => {
       const { order: o, first, second } = await order();
-      const res = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 2, [second.id]: 2 } });
+      const res = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 2, [second.id]: 2 } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         orderId: o.id,
         status: 'pending',
         allowedTransitions: ['picking', 'cancelled'],
-        warehouseLocation: 'WH-A',
+        warehouseLocation: WH_A,
         items: { [first.id]: 2, [second.id]: 2 },
         assignedToId: null,
         assignedAt: null,
@@ -88,7 +93,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       const { order: o, first } = await order(OrderStatus.PROCESSING);
       const res = await create(
         o.id,
-        { warehouseLocation: 'WH-A', items: { [first.id]: 1 }, assignedToId: warehouse.user.id },
+        { warehouseLocation: WH_A, items: { [first.id]: 1 }, assignedToId: warehouse.user.id },
         admin,
       );
       expect(res.status).toBe(201);
@@ -100,7 +105,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
     it('gives unique numbers to parallel creations', async () => {
       const { order: o, first } = await order();
       const responses = await Promise.all(
-        [1, 1, 1].map((q) => create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: q } })),
+        [1, 1, 1].map((q) => create(o.id, { warehouseLocation: WH_A, items: { [first.id]: q } })),
       );
       expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
       expect(new Set(responses.map((r) => r.body.fulfillmentNumber)).size).toBe(3);
@@ -108,8 +113,8 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
     it('refuses more than is still unfulfilled, naming the item and the remaining quantity', async () => {
       const { order: o, first, second } = await order();
-      expect((await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 2 } })).status).toBe(201);
-      const res = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 2, [second.id]: 1 } });
+      expect((await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 2 } })).status).toBe(201);
+      const res = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 2, [second.id]: 1 } });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('CONFLICT');
       expect(res.body.detail).toContain(first.id);
@@ -117,25 +122,25 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       expect(res.body.shortfalls).toEqual([
         { orderItemId: first.id, sku: first.sku, ordered: 3, remaining: 1, requested: 2 },
       ]);
-      expect((await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } })).status).toBe(201);
+      expect((await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } })).status).toBe(201);
     });
 
     it('makes a cancelled fulfillment’s items available again', async () => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 3 } });
-      expect((await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } })).status).toBe(409);
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 3 } });
+      expect((await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } })).status).toBe(409);
       const cancelled = await http(app)
         .post(`${API}/fulfillments/${made.body.id}/status`)
         .set(warehouse.auth)
         .send({ status: 'cancelled', notes: 'wrong warehouse' });
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.cancelledAt).toEqual(expect.any(String));
-      expect((await create(o.id, { warehouseLocation: 'WH-B', items: { [first.id]: 3 } })).status).toBe(201);
+      expect((await create(o.id, { warehouseLocation: WH_B, items: { [first.id]: 3 } })).status).toBe(201);
     });
 
     it('lets only one of two parallel creations for the full remaining quantity through', async () => {
       const { order: o, first, second } = await order();
-      const body = { warehouseLocation: 'WH-A', items: { [first.id]: 3, [second.id]: 2 } };
+      const body = { warehouseLocation: WH_A, items: { [first.id]: 3, [second.id]: 2 } };
       const responses = await Promise.all([create(o.id, body), create(o.id, body)]);
       expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
       const [row] = await sql<{ count: string }>(
@@ -150,7 +155,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       'refuses a %s order with 409',
       async (status) => {
         const { order: o, first } = await order(status);
-        const res = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+        const res = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
         expect(res.status).toBe(409);
         expect(res.body.code).toBe('CONFLICT');
         expect(res.body.detail).toContain(
@@ -163,7 +168,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       const { order: o, first } = await order();
       const { second: foreign } = await order();
       const res = await create(o.id, {
-        warehouseLocation: 'WH-A',
+        warehouseLocation: WH_A,
         items: { [first.id]: 1, [foreign.id]: 1 },
       });
       expect(res.status).toBe(400);
@@ -184,7 +189,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       ['a string quantity', { [randomUUID()]: '1' }],
     ])('refuses items as %s with 400 on `items`', async (_, items) => {
       const { order: o } = await order();
-      const res = await create(o.id, { warehouseLocation: 'WH-A', items });
+      const res = await create(o.id, { warehouseLocation: WH_A, items });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['items']);
@@ -196,14 +201,14 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       expect(missing.status).toBe(400);
       expect(missing.body.errors.map((e: { field: string }) => e.field)).toContain('warehouseLocation');
       const extra = await create(o.id, {
-        warehouseLocation: 'WH-A',
+        warehouseLocation: WH_A,
         items: { [first.id]: 1 },
         status: 'shipped',
       });
       expect(extra.status).toBe(400);
       for (const assignee of [customer, support]) {
         const res = await create(o.id, {
-          warehouseLocation: 'WH-A',
+          warehouseLocation: WH_A,
           items: { [first.id]: 1 },
           assignedToId: assignee.user.id,
         });
@@ -215,12 +220,41 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       expect(await sql(app, 'select 1 from order_fulfillments where order_id = ?', [o.id])).toHaveLength(0);
     });
 
+    it('refuses a warehouseLocation that is not the code of an active stock location (400, nothing written)', async () => {
+      const { order: o, first } = await order();
+      const closed = await createLocation(app, uniqueCode('WH-CLOSED'));
+      await http(app)
+        .patch(`${API}/stock-locations/${closed.id}`)
+        .set(admin.auth)
+        .send({ isActive: false })
+        .expect(200);
+      const cases: [string, string][] = [
+        [uniqueCode('NOWHERE'), 'must be the code of a stock location'],
+        [WH_A.toLowerCase(), 'must be the code of a stock location'],
+        [closed.code, `stock location ${closed.code} is inactive`],
+      ];
+      for (const [code, message] of cases) {
+        const res = await create(o.id, { warehouseLocation: code, items: { [first.id]: 1 } });
+        expect(res.status).toBe(400);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          errors: [{ field: 'warehouseLocation', message }],
+        });
+      }
+      expect(await sql(app, 'select 1 from order_fulfillments where order_id = ?', [o.id])).toHaveLength(0);
+      // Surrounding blanks are not part of a code: the stored location is the location's own code.
+      const ok = await create(o.id, { warehouseLocation: ` ${WH_A} `, items: { [first.id]: 1 } });
+      expect(ok.status).toBe(201);
+      expect(ok.body.warehouseLocation).toBe(WH_A);
+    });
+
     it('answers 404 for an unknown order, 400 for a bad id, 403 for support and customers', async () => {
-      const body = { warehouseLocation: 'WH-A', items: { [randomUUID()]: 1 } };
+      const body = { warehouseLocation: WH_A, items: { [randomUUID()]: 1 } };
       expect((await create(randomUUID(), body)).status).toBe(404);
       expect((await create('nope', body)).status).toBe(400);
       const { order: o, first } = await order();
-      const ok = { warehouseLocation: 'WH-A', items: { [first.id]: 1 } };
+      const ok = { warehouseLocation: WH_A, items: { [first.id]: 1 } };
       expect((await create(o.id, ok, support)).status).toBe(403);
       expect((await create(o.id, ok, customer)).status).toBe(403);
       expect((await http(app).post(`${API}/orders/${o.id}/fulfillments`).send(ok)).status).toBe(401);
@@ -229,7 +263,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
     it('honours Idempotency-Key: a repeat returns the first response and creates nothing new', async () => {
       const { order: o, first } = await order();
       const key = randomUUID();
-      const body = { warehouseLocation: 'WH-A', items: { [first.id]: 1 } };
+      const body = { warehouseLocation: WH_A, items: { [first.id]: 1 } };
       const one = await create(o.id, body).set('Idempotency-Key', key);
       const two = await create(o.id, body).set('Idempotency-Key', key);
       expect(one.status).toBe(201);
@@ -242,7 +276,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
   describe('assign', () => {
     it('assigns to an active warehouse or admin user, with history `assigned`', async () => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const res = await http(app)
         .post(`${API}/fulfillments/${made.body.id}/assign`)
         .set(warehouse.auth)
@@ -263,7 +297,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
     it('refuses inactive users, other roles, unknown users and closed fulfillments', async () => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const inactive = await createUser(app, UserRole.WAREHOUSE);
       await sql(app, 'update users set is_active = false where id = ?', [inactive.user.id]);
       const assign = (id: string, assignedToId: string) =>
@@ -291,7 +325,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
   describe('PATCH /fulfillments/:id', () => {
     it('sets package details, normalises the weight and clears with null', async () => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const patch = (body: object, who = warehouse) =>
         http(app).patch(`${API}/fulfillments/${made.body.id}`).set(who.auth).send(body);
       const res = await patch({
@@ -330,7 +364,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       ['an unknown field', { status: 'shipped' }],
     ])('refuses %s with 400', async (_, body) => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const res = await http(app).patch(`${API}/fulfillments/${made.body.id}`).set(warehouse.auth).send(body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -338,7 +372,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
     it('is forbidden to support and refused after the fulfillment is closed', async () => {
       const { order: o, first } = await order();
-      const made = await create(o.id, { warehouseLocation: 'WH-A', items: { [first.id]: 1 } });
+      const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const url = `${API}/fulfillments/${made.body.id}`;
       expect((await http(app).patch(url).set(support.auth).send({ boxSize: 'S' })).status).toBe(403);
       await http(app).post(`${url}/status`).set(warehouse.auth).send({ status: 'cancelled' });
@@ -349,7 +383,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
   describe('reads', () => {
     it('lists an order’s fulfillments, filters the global list, and reads one', async () => {
-      const location = uniqueCode('WH-LIST');
+      const { code: location } = await createLocation(app, uniqueCode('WH-LIST'));
       const { order: o, first, second } = await order();
       const a = await create(o.id, { warehouseLocation: location, items: { [first.id]: 1 } });
       const b = await create(o.id, {
@@ -403,14 +437,13 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       const me = await createUser(app, UserRole.WAREHOUSE);
       const { order: o, first, second } = await order();
       const make = async (items: Record<string, number>) =>
-        (await create(o.id, { warehouseLocation: 'WH-Q', items, assignedToId: me.user.id })).body
-          .id as string;
+        (await create(o.id, { warehouseLocation: WH_Q, items, assignedToId: me.user.id })).body.id as string;
       const closedOld = await make({ [first.id]: 1 });
       const openOld = await make({ [first.id]: 1 });
       const closedNew = await make({ [first.id]: 1 });
       const openNew = await make({ [second.id]: 1 });
       await create(o.id, {
-        warehouseLocation: 'WH-Q',
+        warehouseLocation: WH_Q,
         items: { [second.id]: 1 },
         assignedToId: warehouse.user.id,
       });
@@ -442,7 +475,7 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
 
   describe('GET /fulfillments/statistics', () => {
     it('counts every status and averages the stage durations of known data', async () => {
-      const location = uniqueCode('WH-STATS');
+      const { code: location } = await createLocation(app, uniqueCode('WH-STATS'));
       const { order: o, first, second } = await order();
       const ids: string[] = [];
       for (const items of [{ [first.id]: 1 }, { [first.id]: 1 }, { [second.id]: 1 }]) {

@@ -7,6 +7,7 @@ import { ReservationsService } from '../src/reservations/reservations.service';
 import { ReservationExpiryJob } from '../src/reservations/reservation-expiry.job';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
+import { OrderStatus } from '../src/orders/order-status.enum';
 import { OrderItem } from '../src/orders/order-item.entity';
 
 /**
@@ -58,9 +59,16 @@ describe('inventory under concurrency', () => {
   }
 
   /** `orders` orders of `each` units of the variant: room for orders × each reserved units. */
-  async function ordersFor(variant: ProductVariant, orders: number, each: number): Promise<OrderItem[]> {
+  async function ordersFor(
+    variant: ProductVariant,
+    orders: number,
+    each: number,
+    status?: OrderStatus,
+  ): Promise<OrderItem[]> {
     const created = await Promise.all(
-      Array.from({ length: orders }, () => createOrder(app, customer.user, [{ variant, quantity: each }])),
+      Array.from({ length: orders }, () =>
+        createOrder(app, customer.user, [{ variant, quantity: each }], status),
+      ),
     );
     return created.map((c) => c.items[0]);
   }
@@ -193,7 +201,8 @@ describe('inventory under concurrency', () => {
 
   it('release vs fulfil vs expiry on one reservation: exactly one outcome, stock conserved', async () => {
     const { variant, location } = await createVariantWithStock(app, 100);
-    const items = await ordersFor(variant, 10, 2);
+    // Confirmed orders: units leave stock for an order only while it is confirmed or processing.
+    const items = await ordersFor(variant, 10, 2, OrderStatus.CONFIRMED);
     for (const id of await holds(variant, location, items, 2)) {
       await expireNow([id]);
       const before = await level(variant, location);

@@ -69,12 +69,12 @@ describe('cancelling an order (e2e)', () => {
 
     // Two open fulfillments, one of them already picking (the order is processing).
     const f1 = await post(`/orders/${order.id}/fulfillments`, warehouse, {
-      warehouseLocation: 'WH-A',
+      warehouseLocation: whA.code,
       items: { [itemX]: 3 },
     }).expect(201);
     await post(`/fulfillments/${f1.body.id}/status`, warehouse, { status: 'picking' }).expect(200);
     const f2 = await post(`/orders/${order.id}/fulfillments`, warehouse, {
-      warehouseLocation: 'WH-B',
+      warehouseLocation: whB.code,
       items: { [itemY]: 1 },
     }).expect(201);
     const historyBefore = await sql<{ n: number }>(

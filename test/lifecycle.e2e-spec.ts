@@ -168,7 +168,7 @@ describe('order lifecycle (e2e)', () => {
 
     // --- first shipment: all of X
     const f1 = await post(`/orders/${order.id}/fulfillments`, warehouse, {
-      warehouseLocation: 'WH-A',
+      warehouseLocation: whA.code,
       items: { [itemX]: 4 },
     }).expect(201);
     await moveFulfillment(f1.body.id, 'picking', 'packing', 'ready_to_ship', 'shipped');
@@ -206,7 +206,7 @@ describe('order lifecycle (e2e)', () => {
 
     // --- second shipment: Y; the order is shipped
     const f2 = await post(`/orders/${order.id}/fulfillments`, warehouse, {
-      warehouseLocation: 'WH-A',
+      warehouseLocation: whA.code,
       items: { [itemY]: 2 },
     }).expect(201);
     await moveFulfillment(f2.body.id, 'picking', 'packing', 'ready_to_ship', 'shipped');

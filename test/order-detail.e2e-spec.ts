@@ -103,7 +103,7 @@ describe('order detail (e2e)', () => {
 
   async function fulfil(order: PlacedOrder, items: Record<string, number>, ...statuses: string[]) {
     const { body } = await post(`/orders/${order.id}/fulfillments`, warehouse, {
-      warehouseLocation: 'WH-A',
+      warehouseLocation: wh.code,
       items,
     }).expect(201);
     for (const status of statuses)

@@ -166,7 +166,7 @@ describe('reservations', () => {
     });
 
     it('never reserves more for an order item than was ordered (held + fulfilled)', async () => {
-      const { variant, location, body } = await setup(10, 3);
+      const { variant, location, body } = await setup(10, 3, OrderStatus.CONFIRMED);
       await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(201);
       const res = await http(app).post('/api/v1/reservations').set(warehouse.auth).send(body(2)).expect(409);
       expect(res.body).toMatchObject({
@@ -336,7 +336,7 @@ describe('reservations', () => {
     });
 
     it('summarises per order item and totals per variant and location', async () => {
-      const { variant, location, order, item, body } = await setup(10, 5);
+      const { variant, location, order, item, body } = await setup(10, 5, OrderStatus.CONFIRMED);
       const r = await http(app).post('/api/v1/reservations').set(admin.auth).send(body(3)).expect(201);
       await http(app).post('/api/v1/reservations').set(admin.auth).send(body(1)).expect(201);
       await http(app)
@@ -392,7 +392,7 @@ describe('reservations', () => {
     });
 
     it('fulfils partially, then fully: on hand and reserved go down together', async () => {
-      const { variant, location, body } = await setup(10, 5);
+      const { variant, location, body } = await setup(10, 5, OrderStatus.CONFIRMED);
       const r = await http(app).post('/api/v1/reservations').set(admin.auth).send(body(5)).expect(201);
       const part = await http(app)
         .post(`/api/v1/reservations/${r.body.id}/fulfil`)
@@ -616,7 +616,7 @@ describe('reservations', () => {
       const line = { orderItemId: items[0].id, productVariantId: variant.id, stockLocationId: location.id };
       const [first] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 2 }]));
       const [second] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 4 }]));
-      await uow.run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 3 }));
+      await uow.run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 3 }, location));
       const after = await read(() => service.listForOrder(order.id));
       const byId = new Map(after.map((r) => [r.id, r]));
       expect(byId.get(first.id)).toMatchObject({
@@ -627,11 +627,14 @@ describe('reservations', () => {
       expect(byId.get(second.id)).toMatchObject({ quantityFulfilled: 1, isActive: true });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
       const error = await uow
-        .run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 4 }))
+        .run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 4 }, location))
         .catch((e) => e);
       expect(error).toMatchObject({
         status: 409,
-        extra: { items: [{ orderItemId: items[0].id, requested: 4, reserved: 3 }] },
+        extra: {
+          stockLocationCode: location.code,
+          items: [{ orderItemId: items[0].id, requested: 4, reserved: 3, heldElsewhere: [] }],
+        },
       });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
     });

@@ -160,6 +160,11 @@ export class CatalogService {
     return location;
   }
 
+  /** The location with this code (codes are unique and never change), or null. */
+  findLocationByCode(code: string): Promise<StockLocation | null> {
+    return this.em.findOne(StockLocation, { code });
+  }
+
   /** The locations of `ids` that exist (any order). */
   findLocations(ids: readonly string[]): Promise<StockLocation[]> {
     return ids.length ? this.em.find(StockLocation, { id: { $in: [...new Set(ids)] } }) : Promise.resolve([]);

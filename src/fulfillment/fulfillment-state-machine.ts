@@ -23,20 +23,27 @@ export const OPEN_STATUSES: readonly FulfillmentStatus[] = [S.PENDING, S.PICKING
 
 /**
  * The timestamp columns a move into `to` stamps. `first` columns keep their first value; `latest`
- * ones take the time of every such move. A re-pick (packing → picking) clears nothing: picking
- * keeps its first start, and the next packing re-stamps picking_completed_at and packing_started_at.
- * So the stamps never go backwards, and picking time includes rework while packing time is the
- * final pass.
+ * ones take the time of every such move; `cleared` ones are emptied. A re-pick (packing → picking)
+ * redoes the end of picking and all of packing: it clears picking_completed_at, packing_started_at
+ * and packing_completed_at, which the next packing and ready_to_ship stamp again, so the stamps
+ * always describe the pass that is under way. picking_started_at keeps its first value: picking
+ * time runs from the first pick to the final one, rework included (history keeps every move).
  */
-export const STAMPS_ON_ENTRY: Readonly<Record<FulfillmentStatus, { first: string[]; latest: string[] }>> = {
-  [S.PENDING]: { first: [], latest: [] },
-  [S.PICKING]: { first: ['picking_started_at'], latest: [] },
-  [S.PACKING]: { first: [], latest: ['picking_completed_at', 'packing_started_at'] },
-  [S.READY_TO_SHIP]: { first: [], latest: ['packing_completed_at'] },
-  [S.SHIPPED]: { first: [], latest: ['shipped_at'] },
-  [S.PARTIALLY_FULFILLED]: { first: [], latest: [] },
-  [S.FULFILLED]: { first: [], latest: ['fulfilled_at'] },
-  [S.CANCELLED]: { first: [], latest: ['cancelled_at'] },
+export const STAMPS_ON_ENTRY: Readonly<
+  Record<FulfillmentStatus, { first: string[]; latest: string[]; cleared: string[] }>
+> = {
+  [S.PENDING]: { first: [], latest: [], cleared: [] },
+  [S.PICKING]: {
+    first: ['picking_started_at'],
+    latest: [],
+    cleared: ['picking_completed_at', 'packing_started_at', 'packing_completed_at'],
+  },
+  [S.PACKING]: { first: [], latest: ['picking_completed_at', 'packing_started_at'], cleared: [] },
+  [S.READY_TO_SHIP]: { first: [], latest: ['packing_completed_at'], cleared: [] },
+  [S.SHIPPED]: { first: [], latest: ['shipped_at'], cleared: [] },
+  [S.PARTIALLY_FULFILLED]: { first: [], latest: [], cleared: [] },
+  [S.FULFILLED]: { first: [], latest: ['fulfilled_at'], cleared: [] },
+  [S.CANCELLED]: { first: [], latest: ['cancelled_at'], cleared: [] },
 };
 
 export function allowedFulfillmentTransitions(from: FulfillmentStatus): readonly FulfillmentStatus[] {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../common/errors';
+import { CatalogService } from '../catalog/catalog.service';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from '../orders/order.entity';
@@ -32,6 +33,7 @@ interface MovingFulfillment {
   fulfillment_number: string;
   status: FulfillmentStatus;
   items: FulfillmentItems;
+  warehouse_location: string;
 }
 
 /** Orders whose goods may be worked on in the warehouse. */
@@ -57,6 +59,7 @@ export class FulfillmentStatusService {
     private readonly history: OrderHistoryService,
     private readonly queries: FulfillmentQueryService,
     private readonly reservations: ReservationsService,
+    private readonly catalog: CatalogService,
   ) {}
 
   /** Locks the fulfillment's order (FOR UPDATE) and returns both, freshly read. 404 if unknown. */
@@ -88,7 +91,7 @@ export class FulfillmentStatusService {
     if (!order) throw new NotFoundError('Fulfillment', id);
     // Read after the order lock: a move that held it has committed, so this is its outcome.
     const [fulfillment] = await this.em.execute<MovingFulfillment[]>(
-      'select fulfillment_number, status, items from order_fulfillments where id = ?',
+      'select fulfillment_number, status, items, warehouse_location from order_fulfillments where id = ?',
       [id],
     );
     if (!fulfillment) throw new NotFoundError('Fulfillment', id);
@@ -185,6 +188,7 @@ export class FulfillmentStatusService {
       'updated_at = ?',
       ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
       ...stamps.latest.map((column) => `${column} = ?`),
+      ...stamps.cleared.map((column) => `${column} = null`),
     ];
     const params = [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from];
     const rows = await this.em.execute<FulfillmentRow[]>(
@@ -204,22 +208,45 @@ export class FulfillmentStatusService {
   }
 
   /**
-   * Shipping: the reserved units of these items leave on-hand stock, and the order becomes shipped
-   * once every item has shipped in full (else it is, or stays, processing). One history entry.
+   * Shipping: the units of these items reserved at the parcel's location leave on-hand stock there,
+   * and the order becomes shipped once every item has shipped in full (else it is, or stays,
+   * processing). One history entry.
    */
   private async ship(
     order: Order,
     fulfillment: MovingFulfillment,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await this.reservations.fulfilForOrderItems(order.id, fulfillment.items);
+    // Creation checks the code; a parcel made before it did may name no location at all.
+    const location = await this.catalog.findLocationByCode(fulfillment.warehouse_location);
+    if (!location) {
+      throw new ConflictError(
+        `Fulfillment ${fulfillment.fulfillment_number} ships from ${fulfillment.warehouse_location}, which is ` +
+          'not a stock location: cancel it and create the parcel at the location the goods leave from',
+        { warehouseLocation: fulfillment.warehouse_location },
+      );
+    }
+    await this.reservations.fulfilForOrderItems(order.id, fulfillment.items, location);
+    await this.recordShipment(order, fulfillment.fulfillment_number, data);
+  }
+
+  /**
+   * After units of the order left stock (a parcel shipped): the order becomes shipped once every
+   * item has shipped in full (else it is, or stays, processing), with one `shipped` history entry.
+   * The shipped parcel must already be written (its row counts towards the shipped quantities).
+   */
+  async recordShipment(
+    order: Order,
+    fulfillmentNumber: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     const shipped = await this.queries.shippedQuantities(order.id);
     const items = await this.orders.items(order.id);
     const complete = items.every((item) => (shipped[item.id] ?? 0) >= item.quantity);
     const target = complete ? OrderStatus.SHIPPED : OrderStatus.PROCESSING;
     const description = complete
-      ? `Fulfillment ${fulfillment.fulfillment_number} shipped; every item of the order has shipped`
-      : `Fulfillment ${fulfillment.fulfillment_number} shipped; the order is partially shipped`;
+      ? `Fulfillment ${fulfillmentNumber} shipped; every item of the order has shipped`
+      : `Fulfillment ${fulfillmentNumber} shipped; the order is partially shipped`;
     const additionalData = { ...data, orderComplete: complete };
     if (order.status !== target) {
       await this.orders.changeStatus(order, target, {

@@ -41,7 +41,13 @@ export class FulfillmentController {
     summary: 'Create a fulfillment for some of the order’s items (roles: admin, warehouse)',
     description:
       'The order must be confirmed or processing. Per item, the quantities over non-cancelled fulfillments ' +
-      'may not exceed the quantity ordered (409 names the item and what remains).',
+      'may not exceed the quantity ordered (409 names the item and what remains). `warehouseLocation` is the ' +
+      'code of the stock location the parcel ships from; an unknown or inactive code → 400. When the parcel ' +
+      'ships, its units are taken from the order’s reservations at that location, so on-hand stock drops ' +
+      'exactly there; holds at other locations are never taken. If the order holds too few of the units ' +
+      'there, shipping is refused with 409 naming, per item, where its units are held: create the parcel ' +
+      'at that location instead, or release those reservations and reserve the units at this one ' +
+      '(POST /reservations; available stock is checked like any reservation).',
   })
   @ApiCreatedResponse({ type: FulfillmentResponse })
   @ApiProblems(400, 404, 409, 422)
@@ -134,7 +140,10 @@ export class FulfillmentController {
     description:
       'pending → picking | cancelled; picking → packing | cancelled; packing → ready_to_ship | picking | cancelled; ' +
       'ready_to_ship → shipped | cancelled; shipped → partially_fulfilled | fulfilled; partially_fulfilled → fulfilled. ' +
-      'An illegal move is a 409 INVALID_TRANSITION with `allowed`. Shipping fulfils the reserved stock.',
+      'An illegal move is a 409 INVALID_TRANSITION with `allowed`. Shipping fulfils the order’s reservations ' +
+      'at the parcel’s `warehouseLocation` (too few held there → 409 naming where the units are held). ' +
+      'Moving back from packing to picking clears pickingCompletedAt, packingStartedAt and ' +
+      'packingCompletedAt; the next pass stamps them again.',
   })
   @ApiOkResponse({ type: FulfillmentResponse })
   @ApiProblems(400, 404, 409)

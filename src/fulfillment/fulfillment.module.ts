@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { CatalogModule } from '../catalog/catalog.module';
 import { HistoryModule } from '../history/history.module';
 import { IdentityModule } from '../identity/identity.module';
 import { OrdersModule } from '../orders/orders.module';
@@ -10,16 +11,18 @@ import { FulfillmentQueryService } from './fulfillment-query.service';
 import { FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentController } from './fulfillment.controller';
 import { MyFulfillmentsController } from './my-fulfillments.controller';
+import { ReservationFulfilmentController } from './reservation-fulfilment.controller';
 
 @Module({
   imports: [
     MikroOrmModule.forFeature([OrderFulfillment]),
+    CatalogModule,
     HistoryModule,
     IdentityModule,
     OrdersModule,
     ReservationsModule,
   ],
-  controllers: [FulfillmentController, MyFulfillmentsController],
+  controllers: [FulfillmentController, MyFulfillmentsController, ReservationFulfilmentController],
   providers: [FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
   exports: [FulfillmentService, FulfillmentQueryService],
 })

@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, ConflictError } from '../common/errors';
+import { CatalogService } from '../catalog/catalog.service';
+import { StockLocation } from '../catalog/stock-location.entity';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { User } from '../identity/user.entity';
 import { UserRole } from '../identity/user-role.enum';
 import { UsersService } from '../identity/users.service';
 import { OrdersService } from '../orders/orders.service';
+import { InventoryReservation } from '../reservations/inventory-reservation.entity';
+import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
 import { OPEN_STATUSES } from './fulfillment-state-machine';
 import { unitsLeftToFulfil } from './fulfillment-quantities';
@@ -40,6 +44,8 @@ export class FulfillmentService {
     private readonly history: OrderHistoryService,
     private readonly status: FulfillmentStatusService,
     private readonly queries: FulfillmentQueryService,
+    private readonly catalog: CatalogService,
+    private readonly reservations: ReservationsService,
   ) {}
 
   /**
@@ -48,6 +54,7 @@ export class FulfillmentService {
    * the quantity ordered.
    */
   async create(orderId: string, dto: CreateFulfillmentDto): Promise<OrderFulfillment> {
+    const location = await this.shippingLocation(dto.warehouseLocation);
     const order = await this.orders.lock(orderId);
     if (!FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
       throw new ConflictError(
@@ -88,12 +95,7 @@ export class FulfillmentService {
     }
     const assignee = dto.assignedToId ? await this.assignee(dto.assignedToId) : null;
 
-    const fulfillment = new OrderFulfillment(
-      order,
-      await this.nextNumber(),
-      dto.warehouseLocation.trim(),
-      requested,
-    );
+    const fulfillment = new OrderFulfillment(order, await this.nextNumber(), location.code, requested);
     this.em.persist(fulfillment);
     await this.history.record({
       order,
@@ -110,6 +112,68 @@ export class FulfillmentService {
     });
     if (assignee) await this.assignTo(fulfillment, assignee);
     return fulfillment;
+  }
+
+  /**
+   * POST /reservations/:id/fulfil: units of a reservation handed over without the pick-and-pack
+   * workflow (a counter pick-up, a courier collecting at the shelf). Units that leave stock for an
+   * order are shipped units of that order, so they are recorded as what they are: a parcel of
+   * those units at the reservation's location, born `shipped`. Everything that counts shipped
+   * units (what is left to fulfil, when the order becomes shipped, that a shipped order is no
+   * longer cancelled but delivered and returned) then counts them, and no call order can leave an
+   * order with units gone from stock that its workflow does not know about. Refused (409) unless
+   * the order is confirmed or processing, and for units already in the order's fulfillments (ship
+   * or cancel those instead). One transaction: the order lock first (as shipping), then the
+   * reservation, then the stock level.
+   */
+  async fulfilReservation(reservationId: string, quantity: number): Promise<InventoryReservation> {
+    const held = await this.reservations.get(reservationId);
+    const order = await this.orders.lock(held.order.id);
+    if (!FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
+      throw new ConflictError(
+        `Order ${order.orderNumber} is ${order.status}; units leave stock for an order only while it is ` +
+          'confirmed or processing',
+        { orderStatus: order.status },
+      );
+    }
+    // Locks the reservation, refuses an inactive one or more than it holds, takes the units off stock.
+    const reservation = await this.reservations.fulfil(reservationId, quantity);
+    const itemId = reservation.orderItem.id;
+    const item = (await this.orders.items(order.id)).find((i) => i.id === itemId)!;
+    const inFulfillments = (await this.queries.committedQuantities(order.id))[itemId] ?? 0;
+    const remaining = item.quantity - inFulfillments;
+    if (quantity > remaining) {
+      throw new ConflictError(
+        `Item ${item.sku} of order ${order.orderNumber}: ${inFulfillments} of ${item.quantity} units are ` +
+          `already in fulfillments, ${remaining} can be fulfilled directly, ${quantity} requested; ` +
+          'ship or cancel those fulfillments instead',
+        {
+          shortfalls: [
+            { orderItemId: itemId, sku: item.sku, ordered: item.quantity, remaining, requested: quantity },
+          ],
+        },
+      );
+    }
+    const location = await this.catalog.getLocation(reservation.stockLocation.id);
+    const parcel = new OrderFulfillment(order, await this.nextNumber(), location.code, {
+      [itemId]: quantity,
+    });
+    parcel.status = FulfillmentStatus.SHIPPED;
+    parcel.shippedAt = new Date();
+    this.em.persist(parcel);
+    // Written now: the shipped quantities that decide the order's status are read by SQL.
+    await this.em.flush();
+    await this.status.recordShipment(order, parcel.fulfillmentNumber, {
+      fulfillmentId: parcel.id,
+      fulfillmentNumber: parcel.fulfillmentNumber,
+      from: null,
+      to: FulfillmentStatus.SHIPPED,
+      warehouseLocation: location.code,
+      items: parcel.items,
+      reservationId,
+      direct: true,
+    });
+    return reservation;
   }
 
   /** Gives an open fulfillment to an active warehouse or admin user; history `assigned`. */
@@ -165,6 +229,21 @@ export class FulfillmentService {
         { fulfillmentStatus: fulfillment.status },
       );
     }
+  }
+
+  /**
+   * The stock location a parcel ships from, by its code: the stock leaves there when it ships
+   * (FulfillmentStatusService), so an unknown code or an inactive location is a 400.
+   */
+  private async shippingLocation(code: string): Promise<StockLocation> {
+    const location = await this.catalog.findLocationByCode(code.trim());
+    if (!location || !location.isActive) {
+      const message = location
+        ? `stock location ${location.code} is inactive`
+        : 'must be the code of a stock location';
+      throw new BadRequestError(`warehouseLocation ${message}`, [{ field: 'warehouseLocation', message }]);
+    }
+    return location;
   }
 
   private async assignee(userId: string): Promise<User> {

@@ -109,13 +109,23 @@ export class ReservationSettlementService {
   }
 
   /**
-   * Fulfils `quantities[orderItemId]` units of each item from its active reservations, oldest first.
-   * Not enough reserved for any item → 409 listing each short item, and nothing changes.
+   * Shipping a parcel: fulfils `quantities[orderItemId]` units of each item from its active
+   * reservations at `location` (the one the parcel ships from), oldest first, so on-hand
+   * stock drops exactly there. Holds at other locations are never taken: the goods there did not
+   * leave. Not enough held at the location for any item → 409 listing each short item with what is
+   * held there and where the rest of its units are held, and nothing changes.
    */
-  async fulfilForOrderItems(orderId: string, quantities: Record<string, number>): Promise<void> {
+  async fulfilForOrderItems(
+    orderId: string,
+    quantities: Record<string, number>,
+    location: { id: string; code: string },
+  ): Promise<void> {
+    const stockLocationId = location.id;
     const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
     wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
     if (wanted.length === 0) return;
+    // Every active hold of these items (any location) is locked, in id order like everywhere else:
+    // the ones elsewhere are only read, to say where the units are when the location is short.
     const reservations = await this.lockActive({
       order: orderId,
       orderItem: { $in: wanted.map(([itemId]) => itemId) },
@@ -124,7 +134,7 @@ export class ReservationSettlementService {
     const short: { orderItemId: string; requested: number; reserved: number }[] = [];
     for (const [orderItemId, requested] of wanted) {
       const oldestFirst = reservations
-        .filter((r) => r.orderItem.id === orderItemId)
+        .filter((r) => r.orderItem.id === orderItemId && r.stockLocation.id === stockLocationId)
         .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
       let remaining = requested;
       for (const reservation of oldestFirst) {
@@ -135,13 +145,48 @@ export class ReservationSettlementService {
       }
       if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
     }
-    if (short.length > 0) {
-      throw new ConflictError(
-        `Not enough reserved stock to fulfil ${short.length} item${short.length === 1 ? '' : 's'} of order ${orderId}`,
-        { items: short },
-      );
-    }
+    if (short.length > 0) throw await this.shortAtLocation(orderId, location, short, reservations);
     await this.consumeLocked(parts);
+  }
+
+  /** The 409 of a parcel whose location holds too few units: per item, where its units are held. */
+  private async shortAtLocation(
+    orderId: string,
+    location: { id: string; code: string },
+    short: { orderItemId: string; requested: number; reserved: number }[],
+    reservations: InventoryReservation[],
+  ): Promise<ConflictError> {
+    const levels = await this.levelsOf(reservations);
+    const code = location.code;
+    const items = short.map((s) => {
+      const elsewhere = new Map<string, number>();
+      for (const r of reservations) {
+        if (r.orderItem.id !== s.orderItemId || r.stockLocation.id === location.id) continue;
+        const where = levels.get(stockPairKey(pairOf(r)))?.stockLocationCode ?? r.stockLocation.id;
+        elsewhere.set(where, (elsewhere.get(where) ?? 0) + outstandingOf(r));
+      }
+      return {
+        ...s,
+        heldElsewhere: [...elsewhere].map(([stockLocationCode, quantity]) => ({
+          stockLocationCode,
+          quantity,
+        })),
+      };
+    });
+    const detail = items
+      .map(
+        (i) =>
+          `item ${i.orderItemId}: ${i.requested} to ship, ${i.reserved} reserved at ${code}` +
+          (i.heldElsewhere.length
+            ? ` (held at ${i.heldElsewhere.map((h) => `${h.stockLocationCode}: ${h.quantity}`).join(', ')})`
+            : ''),
+      )
+      .join('; ');
+    return new ConflictError(
+      `Not enough reserved stock at ${code} to ship order ${orderId}: ${detail}. Ship from where the units ` +
+        `are held, or release those reservations and reserve the units at ${code}`,
+      { stockLocationCode: code, items },
+    );
   }
 
   /**

@@ -10,7 +10,6 @@ import { ReservationsService, toReservationResponse } from './reservations.servi
 import {
   CreateReservationDto,
   ExtendReservationDto,
-  FulfilReservationDto,
   ListReservationsQueryDto,
   OrderReservationsQueryDto,
   ReservationResponse,
@@ -80,23 +79,6 @@ export class ReservationsController {
   @ApiProblems(400, 404, 409)
   async release(@Param('id', ParseIdPipe) id: string): Promise<ReservationResponse> {
     return toReservationResponse(await this.reservations.release(id));
-  }
-
-  @Post('reservations/:id/fulfil')
-  @HttpCode(200)
-  @Roles(UserRole.ADMIN, UserRole.WAREHOUSE)
-  @ApiOperation({
-    summary:
-      'Fulfil units of a reservation (on hand and reserved go down together); more than outstanding → 409 ' +
-      '(roles: admin, warehouse)',
-  })
-  @ApiOkResponse({ type: ReservationResponse })
-  @ApiProblems(400, 404, 409)
-  async fulfil(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: FulfilReservationDto,
-  ): Promise<ReservationResponse> {
-    return toReservationResponse(await this.reservations.fulfil(id, dto.quantity));
   }
 
   @Post('reservations/:id/extend')

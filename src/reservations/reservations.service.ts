@@ -214,7 +214,10 @@ export class ReservationsService {
     return this.settlement.release(id, ReleaseReason.RELEASED);
   }
 
-  /** Fulfils part (or all) of one reservation: on hand and reserved go down together. */
+  /**
+   * Fulfils part (or all) of one reservation: on hand and reserved go down together. For the
+   * fulfillment module only (FulfillmentService.fulfilReservation), which records the units as shipped.
+   */
   fulfil(id: string, quantity: number): Promise<InventoryReservation> {
     return this.settlement.fulfil(id, quantity);
   }
@@ -223,9 +226,16 @@ export class ReservationsService {
     return this.settlement.extend(id, toInstant(expiresAt));
   }
 
-  /** Fulfils that many units per order item from its active reservations, oldest first (shipping). */
-  fulfilForOrderItems(orderId: string, quantities: Record<string, number>): Promise<void> {
-    return this.settlement.fulfilForOrderItems(orderId, quantities);
+  /**
+   * Shipping: fulfils that many units per order item from its active reservations at the location
+   * the parcel ships from, oldest first; too few held there → 409 saying where the units are held.
+   */
+  fulfilForOrderItems(
+    orderId: string,
+    quantities: Record<string, number>,
+    location: { id: string; code: string },
+  ): Promise<void> {
+    return this.settlement.fulfilForOrderItems(orderId, quantities, location);
   }
 
   /** Releases every active reservation of an order (cancel); returns how many. */

@@ -227,4 +227,53 @@ describe('the guides, followed to the letter', () => {
       .send({ note: 'Box damaged on arrival, photos in ticket 123' })
       .expect(201);
   });
+
+  it('warehouse: a parcel ships from its location code; units handed over directly count as shipped', async () => {
+    const auth = await logIn(warehouse);
+    const { order, location, itemId } = await placeOrder(2);
+    await http(app).post(`/api/v1/orders/${order.id}/confirm`).set(support.auth).send({}).expect(200);
+
+    // §2: warehouseLocation is the code of a stock location; anything else is a 400 naming it.
+    const unknown = await http(app)
+      .post(`/api/v1/orders/${order.id}/fulfillments`)
+      .set(auth)
+      .send({ warehouseLocation: 'NOWHERE-x', items: { [itemId]: 1 } })
+      .expect(400);
+    expect(unknown.body.errors).toEqual([
+      { field: 'warehouseLocation', message: 'must be the code of a stock location' },
+    ]);
+
+    // §8: hand one unit over at the counter: it is a shipped parcel of the order at the hold's location.
+    const holds = await http(app).get(`/api/v1/orders/${order.id}/reservations`).set(auth).expect(200);
+    expect(holds.body.data[0].stockLocationId).toBe(location.id);
+    await http(app)
+      .post(`/api/v1/reservations/${holds.body.data[0].id}/fulfil`)
+      .set(auth)
+      .send({ quantity: 1 })
+      .expect(200);
+    const parcels = await http(app).get(`/api/v1/orders/${order.id}/fulfillments`).set(auth).expect(200);
+    expect(parcels.body.data).toEqual([
+      expect.objectContaining({
+        status: 'shipped',
+        warehouseLocation: location.code,
+        items: { [itemId]: 1 },
+      }),
+    ]);
+
+    // The other unit goes in a parcel from the same location; then the order has shipped.
+    const created = await http(app)
+      .post(`/api/v1/orders/${order.id}/fulfillments`)
+      .set(auth)
+      .send({ warehouseLocation: location.code, items: { [itemId]: 1 } })
+      .expect(201);
+    for (const status of ['picking', 'packing', 'ready_to_ship', 'shipped']) {
+      await http(app)
+        .post(`/api/v1/fulfillments/${created.body.id}/status`)
+        .set(auth)
+        .send({ status })
+        .expect(200);
+    }
+    const current = await http(app).get(`/api/v1/orders/${order.id}`).set(auth).expect(200);
+    expect(current.body.status).toBe('shipped');
+  });
 });

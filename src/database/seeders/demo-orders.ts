@@ -12,6 +12,7 @@ import { FulfillmentService } from '../../fulfillment/fulfillment.service';
 import { FulfillmentStatus } from '../../fulfillment/fulfillment-status.enum';
 import { OrderPlacementService } from '../../orders/order-placement.service';
 import { OrdersService } from '../../orders/orders.service';
+import { ReservationsService } from '../../reservations/reservations.service';
 import { OrderConfirmationService } from '../../order-management/order-confirmation.service';
 import { OrderPaymentsService } from '../../order-management/order-payments.service';
 import { OrderCancellationService } from '../../order-management/order-cancellation.service';
@@ -107,6 +108,7 @@ export async function seedDemoOrders(
   const delivery = app.get(OrderDeliveryService);
   const returns = app.get(OrderReturnsService);
   const fulfillment = app.get(FulfillmentService);
+  const reservations = app.get(ReservationsService);
   const notes = app.get(NotesService);
 
   const setup = await uow.read('demo-orders-check', async () => {
@@ -180,11 +182,19 @@ export async function seedDemoOrders(
     // Processing: the last item ships first, the rest is still being picked. Otherwise one parcel.
     const parcels =
       demo.stage === 'processing' && items.length > 1 ? [items.slice(-1), items.slice(0, -1)] : [items];
+    // Each parcel ships from where its first item is held (the confirmation placed it).
+    const heldAt = await uow.read('demo-orders', async () => {
+      const codes = new Map<string, string>();
+      for (const r of await reservations.listForOrder(orderId)) {
+        codes.set(r.orderItem.id, (await catalog.getLocation(r.stockLocation.id)).code);
+      }
+      return codes;
+    });
     const shipped: string[] = [];
     for (const [index, parcel] of parcels.entries()) {
       const parcelFulfillment = await step(() =>
         fulfillment.create(orderId, {
-          warehouseLocation: 'WH-A',
+          warehouseLocation: heldAt.get(parcel[0].id) ?? 'WH-A',
           items: Object.fromEntries(parcel.map((item) => [item.id, item.quantity])),
         }),
       );

@@ -19,7 +19,12 @@ export const FULFILLMENT_NOTES_MAX_LENGTH = 2000;
 const ITEMS_EXAMPLE = { '3f1c2b7e-8d7a-4c59-9a43-0b6f5d2e8c11': 2 };
 
 export class CreateFulfillmentDto {
-  @ApiProperty({ example: 'WH-A', maxLength: 64, description: 'Where the goods are picked' })
+  @ApiProperty({
+    example: 'WH-A',
+    maxLength: 64,
+    description:
+      'Code of the active stock location the parcel ships from: its units leave stock there when it ships',
+  })
   @IsString()
   @SingleLine()
   @MinLength(1)
