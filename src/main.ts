@@ -31,7 +31,6 @@ async function main(): Promise<void> {
       dataDir: join(DATA_DIR, 'postgres'),
       port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
       database: 'oms',
-      log: (message) => process.stderr.write(`embedded-postgres: ${message}\n`),
     });
     process.env.DATABASE_URL = embedded.url;
     process.env.SEED_DEMO_DATA ??= 'true';

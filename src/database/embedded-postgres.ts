@@ -87,7 +87,6 @@ export async function startEmbeddedPostgres(options: {
   port?: number;
   database?: string;
   persistent?: boolean;
-  log?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   try {
     return await start(options);
