@@ -51,6 +51,10 @@ export async function withStartupLock<T>(
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   if (await upToDate(orm)) return [];
+  // Registered here, from our own node_modules: MikroORM's lookup of the package starts at the
+  // working directory, and fails when its name looks like a file (`/tmp/tmp.Ab12`, `~/oms.v2`).
+  const { Migrator } = require('@mikro-orm/migrations') as typeof import('@mikro-orm/migrations');
+  Migrator.register(orm);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }
