@@ -14,7 +14,7 @@ export interface ConsistencyReport {
 
 /**
  * The drift report: every stock level's quantity_reserved against Σ (reserved − fulfilled) of its
- * active reservations (DESIGN.md §5). One statement, so it compares one snapshot. It only reads
+ * active reservations (docs/architecture.md §5). One statement, so it compares one snapshot. It only reads
  * stock_levels; the counters are moved by the catalog's StockLevelsService.
  */
 @Injectable()
