@@ -23,6 +23,7 @@ if [ "$(id -u)" -eq 0 ]; then
   DATA="$EMBEDDED_ROOT/data-$(printf '%s' "$DATA" | sha256sum | cut -c1-16)"
 fi
 STAGED_BEFORE="$(ls -d "$EMBEDDED_ROOT"/postgres-* 2>/dev/null || true)"
+ROOT_EXISTED="$( [ -d "$EMBEDDED_ROOT" ] && echo yes || true)"
 APP=""
 
 stop_postgres() {
@@ -50,6 +51,7 @@ cleanup() {
     [ -e "$staged" ] || continue
     printf '%s\n' "$STAGED_BEFORE" | grep -qxF "$staged" || rm -rf "$staged"
   done
+  [ -n "$ROOT_EXISTED" ] || rmdir "$EMBEDDED_ROOT" 2>/dev/null || true
 }
 trap cleanup EXIT
 
