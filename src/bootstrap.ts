@@ -12,6 +12,7 @@ import { AppLogger, PINO, registerRequestLogging } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { guardRequestInput } from './common/input-guard';
 import { registerSecurityHeaders } from './common/security-headers';
+import { answerClientError, answerFrameworkError } from './common/framework-errors';
 import { applyOpenApiConventions } from './common/openapi-conventions';
 import { UserRole } from './identity/user-role.enum';
 
@@ -78,6 +79,9 @@ export async function createApp(
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
     logger: false,
+    // The router's and Node's HTTP parser's own rejections (414, 400, 431) as problem+json too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const root = options.imports?.length ? rootModuleWith(options.imports) : AppModule;
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {

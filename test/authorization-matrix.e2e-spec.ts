@@ -4,8 +4,9 @@ import { UserRole } from '../src/identity/user-role.enum';
 
 /**
  * Every operation of the OpenAPI document, called as anonymous and as each role, against the
- * policy below (derived from API.md). An operation missing from the policy fails the test, so a
- * new route cannot ship without one; a policy row without its operation fails too.
+ * policy below (the API contract: docs/api-conventions.md). An operation missing from the policy
+ * fails the test, so a new route cannot ship without one; a policy row without its operation fails
+ * too.
  */
 type Who = 'public' | UserRole[];
 
@@ -68,7 +69,7 @@ const POLICY: Record<string, Who> = {
   'PATCH /fulfillments/{}': [A, W],
   'POST /fulfillments/{}/assign': [A, W],
   'POST /fulfillments/{}/status': [A, W],
-  'GET /me/fulfillments': [W, A], // admin may do everything (DESIGN.md §6)
+  'GET /me/fulfillments': [W, A], // admin may do everything (docs/architecture.md §6)
 
   'POST /reservations': [A, W],
   'GET /reservations': STAFF,
@@ -141,7 +142,7 @@ describe('authorization matrix (every operation × anonymous and every role)', (
     expect(missing).toEqual([]);
   });
 
-  it('documents every operation of the policy (the API.md contract)', () => {
+  it('documents every operation of the policy (the API contract)', () => {
     const documented = new Set(operations.map((o) => o.key));
     // /metrics is served outside the OpenAPI document on purpose.
     const absent = Object.keys(POLICY).filter((key) => !documented.has(key) && key !== 'GET /metrics');

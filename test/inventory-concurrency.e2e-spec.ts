@@ -11,7 +11,7 @@ import { OrderStatus } from '../src/orders/order-status.enum';
 import { OrderItem } from '../src/orders/order-item.entity';
 
 /**
- * Races over HTTP against real PostgreSQL (DESIGN.md §5, §9): many parallel requests on one stock
+ * Races over HTTP against real PostgreSQL (docs/architecture.md §5, §9): many parallel requests on one stock
  * level, then exact totals. Every file that calls the sweeper lives here, so no other test file's
  * sweep can take an expired reservation these tests race for.
  */

@@ -5,7 +5,7 @@ import { StockLocation } from './stock-location.entity';
 
 /**
  * On-hand and reserved units of one variant at one location. `quantityReserved` is a counter kept
- * equal to the outstanding quantity of the active reservations (DESIGN.md §5); it only changes
+ * equal to the outstanding quantity of the active reservations (docs/architecture.md §5); it only changes
  * through guarded UPDATE statements, never read-modify-write.
  */
 @Entity({ tableName: 'stock_levels' })

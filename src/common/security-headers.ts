@@ -14,16 +14,21 @@ const DOCS_CSP = "frame-ancestors 'none'";
  */
 export function registerSecurityHeaders(fastify: FastifyInstance, docsPath = '/docs'): void {
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
-    const path = request.url.split('?')[0];
-    const docs = path === docsPath || path.startsWith(`${docsPath}/`) || path.startsWith(`${docsPath}-`);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Content-Security-Policy', docs ? DOCS_CSP : API_CSP);
-    if (!docs && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
-    if (request.protocol === 'https') {
-      reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    }
+    setSecurityHeaders(request, reply, docsPath);
     done(null, payload);
   });
+}
+
+/** The headers above on one answer; also for answers that skip the hooks (framework-errors.ts). */
+export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply, docsPath = '/docs'): void {
+  const path = request.url.split('?')[0];
+  const docs = path === docsPath || path.startsWith(`${docsPath}/`) || path.startsWith(`${docsPath}-`);
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('X-Frame-Options', 'DENY');
+  reply.header('Referrer-Policy', 'no-referrer');
+  reply.header('Content-Security-Policy', docs ? DOCS_CSP : API_CSP);
+  if (!docs && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+  if (request.protocol === 'https') {
+    reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  }
 }

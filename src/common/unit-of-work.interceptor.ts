@@ -14,7 +14,7 @@ import {
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * DESIGN.md §2: a mutating request runs in one transaction, flushed once and committed when the
+ * docs/architecture.md §2: a mutating request runs in one transaction, flushed once and committed when the
  * handler returns, rolled back when anything throws; deadlocks and serialization failures are
  * retried. Reads, and mutating routes marked @NoTransaction() (they write nothing), run on the
  * request's own EntityManager fork without a transaction.

@@ -3,6 +3,47 @@ import { MikroORM, Utils } from '@mikro-orm/core';
 
 const MIGRATION_FILE = /\.(js|ts)$/;
 
+/** pg_advisory_lock key of the start-up work (any constant; this one is OMS's alone). */
+export const STARTUP_LOCK_KEY = '4717281190350624001';
+
+interface RawPgConnection {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+interface KnexPgClient {
+  acquireRawConnection(): Promise<RawPgConnection>;
+  destroyRawConnection(connection: RawPgConnection): Promise<void>;
+}
+
+/**
+ * Runs `work` (migrations, the first admin, demo data) while holding a PostgreSQL advisory lock, so
+ * that instances started at the same time against one database do it one after the other: the
+ * first applies the migrations, the others find them applied. The lock lives on a connection of
+ * its own, outside the pool (no pool size can starve it, no statement timeout cuts the wait), and
+ * goes with that connection: a crashed holder's lock is released by PostgreSQL.
+ */
+export async function withStartupLock<T>(
+  orm: MikroORM,
+  work: () => Promise<T>,
+  onWait?: () => void,
+): Promise<T> {
+  const connection = orm.em.getConnection() as unknown as { getKnex(): { client: KnexPgClient } };
+  const client = connection.getKnex().client;
+  const session = await client.acquireRawConnection();
+  try {
+    const { rows } = await session.query('select pg_try_advisory_lock($1::bigint) as locked', [
+      STARTUP_LOCK_KEY,
+    ]);
+    if (!rows[0].locked) {
+      onWait?.();
+      await session.query('select pg_advisory_lock($1::bigint)', [STARTUP_LOCK_KEY]);
+    }
+    return await work();
+  } finally {
+    // Ending the session releases the lock.
+    await client.destroyRawConnection(session).catch(() => undefined);
+  }
+}
+
 /**
  * Applies pending migrations; returns the names applied. When the database already has every
  * migration (every start but the first after a deploy), this is one SELECT: the migrator and
@@ -10,6 +51,10 @@ const MIGRATION_FILE = /\.(js|ts)$/;
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   if (await upToDate(orm)) return [];
+  // Registered here, from our own node_modules: MikroORM's lookup of the package starts at the
+  // working directory, and fails when its name looks like a file (`/tmp/tmp.Ab12`, `~/oms.v2`).
+  const { Migrator } = require('@mikro-orm/migrations') as typeof import('@mikro-orm/migrations');
+  Migrator.register(orm);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }

@@ -34,7 +34,7 @@ describe('fulfillment state machine', () => {
     expect(Object.keys(FULFILLMENT_TRANSITIONS).sort()).toEqual([...ALL].sort());
   });
 
-  it('is exactly the table of DESIGN.md §4', () => {
+  it('is exactly the table of docs/architecture.md §4', () => {
     const table = ALL.flatMap((from) => FULFILLMENT_TRANSITIONS[from].map((to) => [from, to]));
     expect(table.sort()).toEqual([...LEGAL].sort());
   });

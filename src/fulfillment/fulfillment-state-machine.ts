@@ -3,7 +3,7 @@ import { FulfillmentStatus } from './fulfillment-status.enum';
 
 const S = FulfillmentStatus;
 
-/** DESIGN.md §4 as data: from each status, the statuses a fulfillment may move to. */
+/** docs/architecture.md §4 as data: from each status, the statuses a fulfillment may move to. */
 export const FULFILLMENT_TRANSITIONS: Readonly<Record<FulfillmentStatus, readonly FulfillmentStatus[]>> = {
   [S.PENDING]: [S.PICKING, S.CANCELLED],
   [S.PICKING]: [S.PACKING, S.CANCELLED],

@@ -4,7 +4,7 @@ import { OrderStatus } from './order-status.enum';
 const S = OrderStatus;
 
 /**
- * The order lifecycle (DESIGN.md §3) as data: from each status, the statuses it may move to.
+ * The order lifecycle (docs/architecture.md §3) as data: from each status, the statuses it may move to.
  * Payments do not move the status. Partial shipment keeps an order in processing.
  */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../../src/database/mikro-orm.config';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { migrate } from '../../src/database/migrate';
 import { createTestDatabase, embeddedDataDir, uniqueDatabaseName } from './test-database';
 
@@ -20,6 +20,11 @@ export default async function globalSetup(): Promise<void> {
       dataDir: embeddedDir,
       database: 'postgres',
       persistent: false,
+    }).catch((error: unknown) => {
+      // One line saying why and what to do, not Jest's stack trace of the global setup.
+      if (!(error instanceof EmbeddedPostgresError)) throw error;
+      console.error(`\n${error.message}`);
+      process.exit(1);
     });
     serverUrl = embedded.url;
     stopEmbedded = embedded.stop;

@@ -46,8 +46,9 @@ export function uniqueDatabaseName(prefix = 'oms_test'): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
+/** Where the run's embedded cluster lives: OMS_TEST_EMBEDDED_DIR/<random>, else the temp folder. */
 export function embeddedDataDir(): string {
-  return join(tmpdir(), `oms-test-pg-${randomBytes(4).toString('hex')}`);
+  return join(process.env.OMS_TEST_EMBEDDED_DIR ?? tmpdir(), `oms-test-pg-${randomBytes(4).toString('hex')}`);
 }
 
 export function removeDir(dir: string): void {

@@ -4,7 +4,7 @@ import { ProblemResponse } from '../openapi';
 
 export const IDEMPOTENT_KEY = 'oms:idempotent';
 
-/** A creating POST that honours the Idempotency-Key header (API.md "Conventions"). */
+/** A creating POST that honours the Idempotency-Key header (docs/api-conventions.md, "Idempotency"). */
 export function Idempotent() {
   return applyDecorators(
     SetMetadata(IDEMPOTENT_KEY, true),
