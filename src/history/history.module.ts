@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { OrderHistory } from './order-history.entity';
 import { OrderHistoryService } from './order-history.service';
+import { OrderHistoryRepository } from './order-history.repository';
 import { HistoryQueryService } from './history-query.service';
 import { HistoryVerifyService } from './history-verify.service';
 import { HistoryExportService } from './history-export.service';
@@ -15,7 +16,7 @@ import { HistoryController } from './history.controller';
 @Module({
   imports: [MikroOrmModule.forFeature([OrderHistory])],
   controllers: [OrderHistoryController, HistoryController],
-  providers: [OrderHistoryService, HistoryQueryService, HistoryVerifyService, HistoryExportService],
+  providers: [OrderHistoryRepository, OrderHistoryService, HistoryQueryService, HistoryVerifyService, HistoryExportService],
   exports: [OrderHistoryService, HistoryQueryService],
 })
 export class HistoryModule {}

@@ -8,6 +8,7 @@ import { ReservationsService } from './reservations.service';
 import { ReservationBookingService } from './reservation-booking.service';
 import { ReservationSettlementService } from './reservation-settlement.service';
 import { ReservationHistory } from './reservation-history';
+import { ReservationsRepository } from './reservations.repository';
 import { InventoryConsistencyService } from './inventory-consistency.service';
 import { ReservationExpiryJob } from './reservation-expiry.job';
 import { ReservationsController } from './reservations.controller';
@@ -17,6 +18,7 @@ import { InventoryConsistencyController } from './inventory-consistency.controll
   imports: [MikroOrmModule.forFeature([InventoryReservation]), HistoryModule, CatalogModule, OrdersModule],
   controllers: [ReservationsController, InventoryConsistencyController],
   providers: [
+    ReservationsRepository,
     ReservationsService,
     ReservationBookingService,
     ReservationSettlementService,
