@@ -16,7 +16,13 @@ import { HistoryController } from './history.controller';
 @Module({
   imports: [MikroOrmModule.forFeature([OrderHistory])],
   controllers: [OrderHistoryController, HistoryController],
-  providers: [OrderHistoryRepository, OrderHistoryService, HistoryQueryService, HistoryVerifyService, HistoryExportService],
+  providers: [
+    OrderHistoryRepository,
+    OrderHistoryService,
+    HistoryQueryService,
+    HistoryVerifyService,
+    HistoryExportService,
+  ],
   exports: [OrderHistoryService, HistoryQueryService],
 })
 export class HistoryModule {}

@@ -16,8 +16,9 @@ import { lockOrdersSql, moveHistoryHeadSql } from '../orders/orders.repository';
  * statement locks the order row (the order lock, see src/orders/orders.repository.ts), computes the
  * new entries from the head it read with the lock, inserts them and moves the head, all in ONE
  * statement; a concurrent writer of the same order waits for the lock and then reads the head
- * this one left. created_at is strictly increasing per order (clock_timestamp(), at least 1 µs
- * after the head), so time order and chain order agree.
+ * this one left. created_at is the clock when the lock is held, in milliseconds (what JavaScript
+ * dates and the API carry, so that an exported entry still hashes to its hash), at least 1 ms
+ * after the head: strictly increasing per order, so that time order and chain order agree.
  */
 
 /** An entry to append; performer, IP and user agent already taken from the request context. */
@@ -93,7 +94,9 @@ history_chain (order_id, k, sequence, created_at, previous_hash, hash) as (
                             t.at, c.hash)
     from history_chain c
     join history_input e on e.order_id = c.order_id and e.k = c.k + 1
-    cross join lateral (select greatest(clock_timestamp(), c.created_at + interval '1 microsecond') as at) t
+    cross join lateral (
+      select greatest(date_trunc('milliseconds', clock_timestamp()), c.created_at + interval '1 millisecond') as at
+    ) t
 ),
 history_inserted as (
   insert into order_history (id, order_id, sequence, action, old_status, new_status, description, performed_by_id,
@@ -163,7 +166,9 @@ export class OrderHistoryRepository {
    * (HASH_OF_STORED), each link (previous_hash = the hash before it), sequences 1..n without gaps,
    * and the head on the order row (so that removing the newest entries is noticed too).
    */
-  async verify(orderId: string): Promise<{ entries: number; first_broken_id: string | null; head_ok: boolean }> {
+  async verify(
+    orderId: string,
+  ): Promise<{ entries: number; first_broken_id: string | null; head_ok: boolean }> {
     const [row] = await this.em.execute<
       { entries: number; first_broken_id: string | null; head_ok: boolean }[]
     >(

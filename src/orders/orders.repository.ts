@@ -99,7 +99,8 @@ export class OrdersRepository {
    */
   async releaseAllocations(parts: readonly { orderItemId: string; quantity: number }[]): Promise<void> {
     const totals = new Map<string, number>();
-    for (const part of parts) totals.set(part.orderItemId, (totals.get(part.orderItemId) ?? 0) + part.quantity);
+    for (const part of parts)
+      totals.set(part.orderItemId, (totals.get(part.orderItemId) ?? 0) + part.quantity);
     const rows = [...totals].filter(([, quantity]) => quantity > 0);
     if (rows.length === 0) return;
     // Rows locked in id order first, as the reservation statement locks them.

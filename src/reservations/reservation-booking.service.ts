@@ -107,7 +107,9 @@ export class ReservationBookingService {
       });
       if (rows[0]?.ok) {
         if (rows[0].entries !== lines.length) {
-          throw new Error(`Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries`);
+          throw new Error(
+            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries`,
+          );
         }
         return reservations;
       }
@@ -245,7 +247,9 @@ export class ReservationBookingService {
 
   /** A line without a stock level at an unknown location: 404; a level at an inactive location: 409. */
   private throwIfLocationUnusable(lines: readonly ReservationLine[], rows: BookingRow[]): void {
-    const unknown = lines.find((line, index) => rows[index].level_id === null && rows[index].location_id === null);
+    const unknown = lines.find(
+      (line, index) => rows[index].level_id === null && rows[index].location_id === null,
+    );
     if (unknown) throw new NotFoundError('Stock location', unknown.stockLocationId);
     const inactive = rows.find((row) => row.level_id !== null && row.location_active === false);
     if (inactive) {
@@ -276,7 +280,9 @@ export class ReservationBookingService {
       )
       .sort(
         (a, b) =>
-          byText(a.row.level_id ?? '', b.row.level_id ?? '') || group(a.line) - group(b.line) || a.index - b.index,
+          byText(a.row.level_id ?? '', b.row.level_id ?? '') ||
+          group(a.line) - group(b.line) ||
+          a.index - b.index,
       );
     return short.map(({ line, row }) => ({
       productVariantId: line.productVariantId,
@@ -284,7 +290,8 @@ export class ReservationBookingService {
       orderItemId: line.orderItemId,
       sku: row.level_sku ?? row.item_sku ?? undefined,
       requested: line.quantity,
-      available: row.level_id === null ? 0 : Math.max(0, (row.quantity_on_hand ?? 0) - (row.quantity_reserved ?? 0)),
+      available:
+        row.level_id === null ? 0 : Math.max(0, (row.quantity_on_hand ?? 0) - (row.quantity_reserved ?? 0)),
     }));
   }
 }

@@ -90,7 +90,9 @@ export function historyInputOf(event: ReservationEvent): RecordHistoryInput {
       isActive: r.isActive,
       releaseReason: r.releaseReason ?? null,
       expiresAt: r.expiresAt?.toISOString() ?? null,
-      ...(event.change === 'extended' ? { previousExpiresAt: event.previousExpiresAt?.toISOString() ?? null } : {}),
+      ...(event.change === 'extended'
+        ? { previousExpiresAt: event.previousExpiresAt?.toISOString() ?? null }
+        : {}),
     },
   };
 }

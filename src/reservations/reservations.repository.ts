@@ -207,7 +207,9 @@ export class ReservationsRepository {
   }
 
   /** Per item: units held by its active reservations and units fulfilled (for the over-ordered answer). */
-  itemTotals(itemIds: readonly string[]): Promise<{ order_item_id: string; held: number; fulfilled: number }[]> {
+  itemTotals(
+    itemIds: readonly string[],
+  ): Promise<{ order_item_id: string; held: number; fulfilled: number }[]> {
     return this.em.execute(
       `select order_item_id,
               coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as held,

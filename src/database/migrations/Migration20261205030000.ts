@@ -56,7 +56,8 @@ $$;`);
 update order_history h set previous_hash = c.previous_hash, hash = c.hash from chain c where h.id = c.id;`);
     this.addSql(`alter table "order_history" enable trigger "order_history_append_only";`);
 
-    this.addSql(`update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
+    this
+      .addSql(`update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
   from (select distinct on (order_id) order_id, sequence, hash, created_at from order_history
          order by order_id, sequence desc) h
  where h.order_id = o.id;`);
@@ -74,6 +75,8 @@ update order_history h set previous_hash = c.previous_hash, hash = c.hash from c
     this.addSql(
       `alter table "orders" drop column "history_sequence", drop column "history_hash", drop column "history_at";`,
     );
-    this.addSql(`drop function if exists "order_history_hash"(uuid, uuid, integer, text, text, text, text, uuid, jsonb, text, text, timestamptz, text);`);
+    this.addSql(
+      `drop function if exists "order_history_hash"(uuid, uuid, integer, text, text, text, text, uuid, jsonb, text, text, timestamptz, text);`,
+    );
   }
 }
