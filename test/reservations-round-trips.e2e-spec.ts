@@ -77,10 +77,7 @@ describe('POST /reservations: round trips and races', () => {
   }
 
   async function verify(orderId: string) {
-    const res = await http(app)
-      .get(`/api/v1/orders/${orderId}/history/verify`)
-      .set(admin.auth)
-      .expect(200);
+    const res = await http(app).get(`/api/v1/orders/${orderId}/history/verify`).set(admin.auth).expect(200);
     return res.body as { valid: boolean; entries: number; firstBrokenEntryId: string | null };
   }
 

@@ -3,9 +3,15 @@
 // entry (OrderHistoryService.record), pagination and the fulfillment response. The SQL is exactly
 // what OMS issues (see bench/lib/baseline-sql.js).
 const { randomUUID } = require('node:crypto');
-// Pure functions of the app (no framework): the history hash, so that entries are valid chain links.
-const { hashEntry } = require('../../dist/history/history-hash');
+// The app's own SQL (imported from its repositories, not copied) and its pure functions.
+const { HISTORY_APPEND_SQL, historyInputRecords } = require('../../dist/history/order-history.repository');
 const { normalizeJson, cleanText } = require('../../dist/history/history-content');
+
+/** A repository statement (knex `?` placeholders) for node-postgres (`$1`, `$2`, …). */
+const pgText = (sql) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
 
 class HttpError extends Error {
   constructor(status, code, detail, extra = {}) {
@@ -37,12 +43,9 @@ async function userByEmail(db, email) {
   return rows[0];
 }
 
-// --- history (OrderHistoryService.insert: the entry written at once, by SQL) ------------------
+// --- history (OrderHistoryRepository.append: lock the order, chain, insert, move the head) ----
 
-const HISTORY_INSERT = `insert into order_history (id, order_id, sequence, action, old_status, new_status, description,
-                                  performed_by_id, additional_data, ip_address, user_agent, created_at,
-                                  previous_hash, hash)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+const HISTORY_APPEND = pgText(HISTORY_APPEND_SQL);
 
 async function recordHistory(
   db,
@@ -50,18 +53,9 @@ async function recordHistory(
   req,
   { orderId, action, oldStatus = null, newStatus = null, description, additionalData },
 ) {
-  await db.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`order_history:${orderId}`]);
-  const { rows } = await db.query(
-    'select sequence, hash, created_at from order_history where order_id = $1 order by sequence desc limit 1',
-    [orderId],
-  );
-  const head = rows[0]
-    ? { sequence: rows[0].sequence, hash: rows[0].hash, createdAt: new Date(rows[0].created_at).getTime() }
-    : { sequence: 0, hash: null, createdAt: 0 };
   const entry = {
     id: randomUUID(),
     orderId,
-    sequence: head.sequence + 1,
     action,
     oldStatus,
     newStatus,
@@ -73,26 +67,8 @@ async function recordHistory(
       typeof req.headers['user-agent'] === 'string'
         ? cleanText(req.headers['user-agent']).slice(0, 512)
         : null,
-    createdAt: new Date(Math.max(Date.now(), head.createdAt + 1)).toISOString(),
-    previousHash: head.hash,
   };
-  const hash = hashEntry(entry);
-  await db.query(HISTORY_INSERT, [
-    entry.id,
-    orderId,
-    entry.sequence,
-    action,
-    oldStatus,
-    newStatus,
-    entry.description,
-    entry.performedById,
-    entry.additionalData === null ? null : JSON.stringify(entry.additionalData),
-    entry.ipAddress,
-    entry.userAgent,
-    entry.createdAt,
-    entry.previousHash,
-    hash,
-  ]);
+  await db.query(HISTORY_APPEND, [JSON.stringify(historyInputRecords([entry]))]);
 }
 
 // --- pagination and fulfillments ------------------------------------------------------------
@@ -160,6 +136,7 @@ module.exports = {
   activeUser,
   userByEmail,
   recordHistory,
+  pgText,
   pageOf,
   meta,
   TRANSITIONS,

@@ -309,6 +309,26 @@ async function generate(client, log = () => undefined) {
     where s.product_variant_id = r.product_variant_id and s.stock_location_id = r.stock_location_id`,
   );
 
+  // What the write statements read under their locks: each order's history chain head (on the
+  // order row) and each item's allocation (units held or fulfilled through reservations).
+  await step(
+    'history heads',
+    `
+    update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
+    from (select distinct on (order_id) order_id, sequence, hash, created_at from order_history
+          order by order_id, sequence desc) h
+    where h.order_id = o.id`,
+  );
+  await step(
+    'item allocations',
+    `
+    update order_items i set quantity_allocated = r.allocated
+    from (select order_item_id,
+                 sum(case when is_active then quantity_reserved else quantity_fulfilled end)::int as allocated
+          from inventory_reservations group by order_item_id) r
+    where r.order_item_id = i.id`,
+  );
+
   await client.query('drop table bench_variant, bench_customer');
   const started = Date.now();
   await client.query('vacuum analyze');

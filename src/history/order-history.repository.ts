@@ -139,6 +139,13 @@ export function historyInputRecords(entries: readonly NewHistoryEntry[]): Record
   });
 }
 
+/** The append statement (one parameter: the history_input records as JSON). */
+export const HISTORY_APPEND_SQL = `with recursive
+  history_input as (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
+  history_head as (${lockOrdersSql('select order_id from history_input')}),
+  ${HISTORY_APPEND_CTES}
+  select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`;
+
 export const CHAIN_BATCH_SIZE = 1000;
 
 @Injectable()
@@ -151,14 +158,9 @@ export class OrderHistoryRepository {
    * heads. Returns the inserted rows; an entry of an order that does not exist is not inserted.
    */
   append(entries: readonly NewHistoryEntry[]): Promise<AppendedEntry[]> {
-    return this.em.execute<AppendedEntry[]>(
-      `with recursive
-       history_input as (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
-       history_head as (${lockOrdersSql('select order_id from history_input')}),
-       ${HISTORY_APPEND_CTES}
-       select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`,
-      [JSON.stringify(historyInputRecords(entries))],
-    );
+    return this.em.execute<AppendedEntry[]>(HISTORY_APPEND_SQL, [
+      JSON.stringify(historyInputRecords(entries)),
+    ]);
   }
 
   /**

@@ -81,7 +81,7 @@ export interface BookingRow {
  *    the reservations and the history entries (chained from the head read in 1) and moves the
  *    head. Otherwise it writes nothing, and the rows tell the service which guard failed.
  */
-const BOOKING_SQL = `
+export const BOOKING_SQL = `
 with recursive
 lines as materialized (
   select * from jsonb_to_recordset(?::jsonb) as l(
@@ -174,36 +174,41 @@ select i.line, v.order_found, v.order_status, v.order_number, v.expired, coalesc
   from info i cross join verdict v
  order by i.line`;
 
+/** BOOKING_SQL's parameters, in order. */
+export function bookingParams(input: BookingInput): unknown[] {
+  const lines = input.lines.map((line, index) => ({
+    line: index + 1,
+    k: line.k,
+    reservation_id: line.reservationId,
+    order_item_id: line.orderItemId,
+    product_variant_id: line.productVariantId,
+    stock_location_id: line.stockLocationId,
+    quantity: line.quantity,
+    history_id: line.history.id,
+    description: line.history.description,
+    additional_data: line.history.additionalData,
+    performed_by_id: line.history.performedById,
+    ip_address: line.history.ipAddress,
+    user_agent: line.history.userAgent,
+  }));
+  return [
+    JSON.stringify(lines),
+    input.orderId,
+    JSON.stringify(input.closedStatuses),
+    input.now,
+    input.expiresAt,
+    input.notes,
+    input.reservedAt,
+  ];
+}
+
 @Injectable()
 export class ReservationsRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** The reservation statement (above): one round trip. */
   book(input: BookingInput): Promise<BookingRow[]> {
-    const lines = input.lines.map((line, index) => ({
-      line: index + 1,
-      k: line.k,
-      reservation_id: line.reservationId,
-      order_item_id: line.orderItemId,
-      product_variant_id: line.productVariantId,
-      stock_location_id: line.stockLocationId,
-      quantity: line.quantity,
-      history_id: line.history.id,
-      description: line.history.description,
-      additional_data: line.history.additionalData,
-      performed_by_id: line.history.performedById,
-      ip_address: line.history.ipAddress,
-      user_agent: line.history.userAgent,
-    }));
-    return this.em.execute<BookingRow[]>(BOOKING_SQL, [
-      JSON.stringify(lines),
-      input.orderId,
-      JSON.stringify(input.closedStatuses),
-      input.now,
-      input.expiresAt,
-      input.notes,
-      input.reservedAt,
-    ]);
+    return this.em.execute<BookingRow[]>(BOOKING_SQL, bookingParams(input));
   }
 
   /** Per item: units held by its active reservations and units fulfilled (for the over-ordered answer). */
