@@ -392,6 +392,19 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
       expect(await verify(retimed.id)).toEqual({ valid: false, entries: 2, firstBrokenEntryId: first.id });
     });
 
+    it('finds the newest entries removed: the head kept on the order row names a longer chain', async () => {
+      const order = await newOrder();
+      await recordAll(order, [A.CONFIRMED, A.SHIPPED]);
+      const [, , last] = await rows(order.id);
+      await tamper('delete from order_history where id = ?', [last.id]);
+      expect(await verify(order.id)).toEqual({ valid: false, entries: 2, firstBrokenEntryId: null });
+      // Appending after the removal does not heal it: the new entry links to the removed one.
+      await recordAll(order, [A.DELIVERED]);
+      const chain = await rows(order.id);
+      expect(chain.map((r) => r.sequence)).toEqual([1, 2, 4]);
+      expect(await verify(order.id)).toEqual({ valid: false, entries: 3, firstBrokenEntryId: chain[2].id });
+    });
+
     it('finds changed JSON data but not a rewrite that leaves it equal', async () => {
       const order = await newOrder();
       await recordAll(order, [A.EDITED], { diff: { quantity: { from: 1, to: 2 } }, note: 'x' });

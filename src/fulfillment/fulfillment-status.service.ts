@@ -120,8 +120,7 @@ export class FulfillmentStatusService {
         additionalData: data,
       });
     } else if (to === S.READY_TO_SHIP) {
-      // Written at once (one INSERT, no entity to flush): nothing reads the entry afterwards.
-      await this.history.insert({
+      await this.history.record({
         order: order.id,
         action: OrderHistoryAction.PACKED,
         description: `Fulfillment ${number} packed and ready to ship`,
@@ -130,7 +129,7 @@ export class FulfillmentStatusService {
     } else if (to === S.SHIPPED) {
       await this.ship(await this.orders.lock(order.id), fulfillment, data);
     } else {
-      await this.history.insert({
+      await this.history.record({
         order: order.id,
         action: OrderHistoryAction.STATUS_CHANGED,
         description: `Fulfillment ${number} moved from ${from} to ${to}`,

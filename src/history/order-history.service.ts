@@ -48,11 +48,6 @@ export class OrderHistoryService {
     return entry;
   }
 
-  /** Same as record(): kept for callers written against the former at-once writer. */
-  async insert(input: RecordHistoryInput): Promise<void> {
-    await this.record(input);
-  }
-
   /** The entries in one statement, each order's in the given order. */
   async recordMany(inputs: readonly RecordHistoryInput[]): Promise<RecordedEntry[]> {
     if (inputs.length === 0) return [];

@@ -52,11 +52,6 @@ export class ReservationHistory {
   async record(events: ReservationEvent[]): Promise<void> {
     await this.history.recordMany(sortEvents(events).map(historyInputOf));
   }
-
-  /** Same as record() (the entries are always written at once). */
-  insert(events: ReservationEvent[]): Promise<void> {
-    return this.record(events);
-  }
 }
 
 /** Events in the order their entries are written: by order, then by reservation id. */
