@@ -45,7 +45,7 @@ async function userByEmail(db, email) {
 
 // --- history (OrderHistoryRepository.append: lock the order, chain, insert, move the head) ----
 
-const HISTORY_APPEND = pgText(HISTORY_APPEND_SQL);
+const HISTORY_APPEND = { name: 'oms_history_append', text: pgText(HISTORY_APPEND_SQL) };
 
 async function recordHistory(
   db,
@@ -68,7 +68,7 @@ async function recordHistory(
         ? cleanText(req.headers['user-agent']).slice(0, 512)
         : null,
   };
-  await db.query(HISTORY_APPEND, [JSON.stringify(historyInputRecords([entry]))]);
+  await db.query({ ...HISTORY_APPEND, values: [JSON.stringify(historyInputRecords([entry]))] });
 }
 
 // --- pagination and fulfillments ------------------------------------------------------------

@@ -2,11 +2,12 @@
 // The baseline's POST /reservations: OMS's reservation statement (imported from its repository,
 // dist/reservations/reservations.repository.js), one statement in the request's transaction.
 const { randomUUID } = require('node:crypto');
-const { BOOKING_SQL, bookingParams } = require('../../dist/reservations/reservations.repository');
+const { bookingSql, bookingParams } = require('../../dist/reservations/reservations.repository');
 const { cleanText } = require('../../dist/history/history-content');
 const { HttpError, pgText } = require('./baseline-common');
 
-const BOOKING = pgText(BOOKING_SQL);
+// Prepared by name, as OMS runs it (src/database/prepared-statement.ts).
+const BOOKING = { name: 'oms_reservation_book_1', text: pgText(bookingSql(1)) };
 
 const CLOSED_ORDER_STATUSES = [
   'shipped',
@@ -41,9 +42,9 @@ async function createReservation(db, actor, body, req) {
     fulfilledAt: null,
     releaseReason: null,
   };
-  const { rows } = await db.query(
-    BOOKING,
-    bookingParams({
+  const { rows } = await db.query({
+    ...BOOKING,
+    values: bookingParams({
       orderId,
       closedStatuses: CLOSED_ORDER_STATUSES,
       now: reservedAt,
@@ -88,7 +89,7 @@ async function createReservation(db, actor, body, req) {
         },
       ],
     }),
-  );
+  });
   const row = rows[0];
   if (row.ok) return [201, reservation];
   // Which guard failed (the app answers each precisely; the benchmark only sees 201 and 409 stock).

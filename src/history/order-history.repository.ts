@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { lockOrdersSql, moveHistoryHeadSql } from '../orders/orders.repository';
+import { executePrepared } from '../database/prepared-statement';
 
 /**
  * The SQL of order_history: the only file that writes it, and the one definition of an entry's
@@ -158,7 +159,7 @@ export class OrderHistoryRepository {
    * heads. Returns the inserted rows; an entry of an order that does not exist is not inserted.
    */
   append(entries: readonly NewHistoryEntry[]): Promise<AppendedEntry[]> {
-    return this.em.execute<AppendedEntry[]>(HISTORY_APPEND_SQL, [
+    return executePrepared<AppendedEntry>(this.em, 'oms_history_append', HISTORY_APPEND_SQL, [
       JSON.stringify(historyInputRecords(entries)),
     ]);
   }
