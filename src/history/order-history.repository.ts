@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { lockOrdersSql, moveHistoryHeadSql } from '../orders/orders.repository';
 import { executePrepared } from '../database/prepared-statement';
+import type { HistoryRow as PerformerHistoryRow } from './history.mapper';
 
 /**
  * The SQL of order_history: the only file that writes it, and the one definition of an entry's
@@ -149,9 +150,88 @@ export const HISTORY_APPEND_SQL = `with recursive
 
 export const CHAIN_BATCH_SIZE = 1000;
 
+/** Filters of an order's trail page. */
+export interface OrderTrailFilter {
+  orderId: string;
+  actions?: string[];
+  performedById?: string;
+  from?: Date;
+  toInclusive?: Date;
+  toExclusive?: Date;
+}
+
 @Injectable()
 export class OrderHistoryRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * A page of one order's trail with its performers, and the count: two lean statements run
+   * concurrently (no query builder, no hydration: the busiest read of the audit trail,
+   * docs/BENCHMARKS.md); created_at then sequence; the count does not join users.
+   */
+  async pageForOrder(
+    filter: OrderTrailFilter,
+    page: { direction: 'asc' | 'desc'; limit: number; offset: number },
+  ): Promise<[PerformerHistoryRow[], number]> {
+    const conditions = ['h.order_id = ?'];
+    const params: unknown[] = [filter.orderId];
+    if (filter.actions?.length) {
+      conditions.push(`h.action in (${filter.actions.map(() => '?').join(', ')})`);
+      params.push(...filter.actions);
+    }
+    if (filter.performedById) {
+      conditions.push('h.performed_by_id = ?');
+      params.push(filter.performedById);
+    }
+    for (const [op, at] of [
+      ['>=', filter.from],
+      ['<=', filter.toInclusive],
+      ['<', filter.toExclusive],
+    ] as const) {
+      if (at) {
+        conditions.push(`h.created_at ${op} ?`);
+        params.push(at);
+      }
+    }
+    const where = conditions.join(' and ');
+    const direction = page.direction === 'desc' ? 'desc' : 'asc';
+    const [rows, [{ total }]] = await Promise.all([
+      this.em.execute<PerformerHistoryRow[]>(
+        `select h.id, h.order_id, h.sequence, h.action, h.old_status, h.new_status, h.description,
+                h.performed_by_id, u.full_name as performer_full_name, u.role as performer_role,
+                h.additional_data, h.ip_address, h.user_agent, h.created_at, h.hash, h.previous_hash
+           from order_history h left join users u on u.id = h.performed_by_id
+          where ${where}
+          order by h.created_at ${direction}, h.sequence ${direction}
+          limit ? offset ?`,
+        [...params, page.limit, page.offset],
+      ),
+      this.em.execute<{ total: number }[]>(
+        `select count(*)::int as total from order_history h where ${where}`,
+        params,
+      ),
+    ]);
+    return [rows, total];
+  }
+
+  /** What the customer timeline is made of, in chain order. */
+  timelineRows(
+    orderId: string,
+  ): Promise<{ action: string; old_status: string | null; new_status: string | null; created_at: Date }[]> {
+    return this.em.execute(
+      'select action, old_status, new_status, created_at from order_history where order_id = ? order by sequence',
+      [orderId],
+    );
+  }
+
+  /** The order's number, or undefined when there is no such order. */
+  async orderNumber(orderId: string): Promise<string | undefined> {
+    const [row] = await this.em.execute<{ order_number: string }[]>(
+      'select order_number from orders where id = ?',
+      [orderId],
+    );
+    return row?.order_number;
+  }
 
   /**
    * Appends the entries (any number, any orders; each order's in the given order) in ONE
