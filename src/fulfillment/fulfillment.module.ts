@@ -7,6 +7,7 @@ import { ReservationsModule } from '../reservations/reservations.module';
 import { OrderFulfillment } from './order-fulfillment.entity';
 import { FulfillmentService } from './fulfillment.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
+import { FulfillmentRepository } from './fulfillment.repository';
 import { FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentController } from './fulfillment.controller';
 import { MyFulfillmentsController } from './my-fulfillments.controller';
@@ -20,7 +21,7 @@ import { MyFulfillmentsController } from './my-fulfillments.controller';
     ReservationsModule,
   ],
   controllers: [FulfillmentController, MyFulfillmentsController],
-  providers: [FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
+  providers: [FulfillmentRepository, FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
   exports: [FulfillmentService, FulfillmentQueryService],
 })
 export class FulfillmentModule {}

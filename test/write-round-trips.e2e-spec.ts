@@ -30,7 +30,7 @@ async function roundTrips(work: () => Promise<unknown>): Promise<string[]> {
 /** The guard's user lookup, while authentication still reads the database on each request. */
 const isAuthLookup = (statement: string) => /\bfrom\s+"?users"?\b/i.test(statement);
 
-describe('POST /reservations: round trips and races', () => {
+describe('write commands in round trips: POST /reservations (and races), fulfillment moves', () => {
   let app: TestApp;
   let admin: TestUser;
   let warehouse: TestUser;
@@ -227,5 +227,44 @@ describe('POST /reservations: round trips and races', () => {
     expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 2, held: 2 });
     expect(await verify(order.id)).toEqual({ valid: true, entries: 4, firstBrokenEntryId: null });
+  });
+
+  it('a fulfillment move (picking → packing) takes BEGIN, one statement and COMMIT, its entry chained', async () => {
+    const { variant } = await createVariantWithStock(app, 10);
+    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 2 }]);
+    await http(app).post(`/api/v1/orders/${order.id}/confirm`).set(admin.auth).send({}).expect(200);
+    const created = await http(app)
+      .post(`/api/v1/orders/${order.id}/fulfillments`)
+      .set(warehouse.auth)
+      .send({ warehouseLocation: 'WH-RT', items: { [items[0].id]: 2 } })
+      .expect(201);
+    const move = (status: string) =>
+      http(app).post(`/api/v1/fulfillments/${created.body.id}/status`).set(warehouse.auth).send({ status });
+    await move('picking').expect(200); // the first picking also moves the order to processing
+
+    let res: { status: number; body: { status?: string } } | undefined;
+    const sent = await roundTrips(async () => {
+      res = await move('packing');
+    });
+    expect(res).toMatchObject({ status: 200, body: { status: 'packing' } });
+    const transaction = sent.filter((statement) => !isAuthLookup(statement));
+    expect(transaction).toHaveLength(3);
+    expect(transaction[0]).toMatch(/^begin/i);
+    expect(transaction[2]).toMatch(/^commit/i);
+    // A refused move (packing → shipped is not allowed) writes nothing and costs no more.
+    const refused = await roundTrips(() => move('shipped').expect(409));
+    expect(refused.filter((statement) => !isAuthLookup(statement))).toHaveLength(3);
+
+    const trail = await http(app)
+      .get(`/api/v1/orders/${order.id}/history?pageSize=100`)
+      .set(admin.auth)
+      .expect(200);
+    const last = trail.body.data[trail.body.data.length - 1];
+    expect(last).toMatchObject({
+      action: 'status_changed',
+      description: expect.stringMatching(/^Fulfillment FUL-\S+ moved from picking to packing$/),
+      additionalData: { fulfillmentId: created.body.id, from: 'picking', to: 'packing' },
+    });
+    expect((await verify(order.id)).valid).toBe(true);
   });
 });
