@@ -32,7 +32,3 @@ export function reserveStockSql(totalsSql: string): string {
            where sl.id = t.stock_level_id and sl.quantity_on_hand - sl.quantity_reserved >= t.quantity
           returning sl.id`;
 }
-
-/** Does a (variant, location) stock location exist, and is it active (for lines without a level)? */
-export const STOCK_LOCATION_LOOKUP_SQL = (locationIdSql: string) =>
-  `select loc.id, loc.code, loc.is_active from stock_locations loc where loc.id = ${locationIdSql}`;

@@ -210,7 +210,10 @@ export class ReservationBookingService {
     await this.throwIfOverOrdered(lines, rows);
     this.throwIfLocationUnusable(lines, rows);
     if (head.expired) return;
-    throw new InsufficientStockError(this.shortages(lines, rows));
+    const shortages = this.shortages(lines, rows);
+    if (shortages.length === 0)
+      throw new Error(`The reservation statement for order ${orderId} wrote nothing`);
+    throw new InsufficientStockError(shortages);
   }
 
   /** Items whose allocated units plus these lines' would exceed the ordered quantity: 409. */
