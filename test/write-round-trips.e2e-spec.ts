@@ -209,6 +209,36 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     expect(await verify(order.id)).toEqual({ valid: true, entries: 6, firstBrokenEntryId: null });
   });
 
+  it('reservations racing releases of the same item keep its allocation, the stock counter and the chain exact', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 10 }]);
+    const body = {
+      orderId: order.id,
+      orderItemId: items[0].id,
+      productVariantId: variant.id,
+      stockLocationId: location.id,
+      quantity: 1,
+    };
+    const first = await Promise.all(Array.from({ length: 6 }, () => reserve(body).expect(201)));
+    const raced = await Promise.all([
+      ...first.map((res) =>
+        http(app).post(`/api/v1/reservations/${res.body.id}/release`).set(warehouse.auth),
+      ),
+      ...Array.from({ length: 10 }, () => reserve(body)),
+    ]);
+    // Every answer is a success or the item's own limit (never a deadlock or a server error).
+    for (const res of raced) expect([200, 201, 409]).toContain(res.status);
+    expect(raced.slice(0, 6).every((res) => res.status === 200)).toBe(true);
+    const [row] = await allocations([items[0].id]);
+    expect(row.quantity_allocated).toBe(row.expected);
+    expect(row.quantity_allocated).toBeLessThanOrEqual(10);
+    expect(row.quantity_allocated).toBe(raced.slice(6).filter((res) => res.status === 201).length);
+    const counters = await level(variant, location);
+    expect(counters.quantity_reserved).toBe(counters.held);
+    expect(counters.held).toBe(row.quantity_allocated);
+    expect((await verify(order.id)).valid).toBe(true);
+  });
+
   it('a released hold gives its units back to the item: reserve, release, reserve again up to the quantity', async () => {
     const { variant, location } = await createVariantWithStock(app, 10);
     const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 2 }]);
