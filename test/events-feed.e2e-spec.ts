@@ -67,7 +67,7 @@ describe('event feed (e2e)', () => {
     let written!: () => void;
     const wasWritten = new Promise<void>((resolve) => (written = resolve));
     const held = app.get(UnitOfWork).run('held-open', async () => {
-      await app.get(OrderHistoryService).insert({
+      await app.get(OrderHistoryService).record({
         order: a.id,
         action: OrderHistoryAction.STATUS_CHANGED,
         description: 'written by a transaction that commits late',

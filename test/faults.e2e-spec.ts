@@ -7,7 +7,8 @@ import {
   startProxiedApp,
   stopProxiedApp,
   whileHolding,
-  whileOrderHistoryLocked,
+  whileHistoryOfUserBlocked,
+  whileOrderLocked,
   whileUserRowLocked,
 } from './utils/proxied-app';
 import type { TcpProxy } from './system/support/tcp-proxy';
@@ -82,8 +83,8 @@ describe('faults: the database fails under a running app', () => {
       stockLocationId: location.id,
       quantity: 3,
     };
-    // The test holds the order's history lock: the request stops there, its guarded stock UPDATE done.
-    await whileOrderHistoryLocked(order.id, async (holder) => {
+    // The test holds the order's lock: the reservation statement stops there, its stock row locked.
+    await whileOrderLocked(order.id, async (holder) => {
       const pending = http(app)
         .post('/api/v1/reservations')
         .set(warehouse.auth)
@@ -123,7 +124,9 @@ describe('faults: the database fails under a running app', () => {
       { variant: first.variant, quantity: 2 },
       { variant: second.variant, quantity: 4 },
     ]);
-    await whileOrderHistoryLocked(order.id, async (holder) => {
+    // The confirmation's first history entry (in its reservation statement, performed by support)
+    // waits for the user row the test holds: the statement has moved both stock counters by then.
+    await whileHistoryOfUserBlocked(support.user.id, async (holder) => {
       const pending = http(app)
         .post(`/api/v1/orders/${order.id}/confirm`)
         .set(support.auth)

@@ -15,9 +15,7 @@ import { HistoryModule } from '../src/history/history.module';
 import { OrderHistoryService } from '../src/history/order-history.service';
 import { HistoryVerifyService } from '../src/history/history-verify.service';
 import { OrderHistoryAction as A } from '../src/history/order-history-action.enum';
-import { contentOfRow, HISTORY_ROW_COLUMNS, HistoryRow } from '../src/history/history-content';
-import { hashEntry } from '../src/history/history-hash';
-import { readChain } from '../src/history/history-chain-reader';
+import { OrderHistoryRepository } from '../src/history/order-history.repository';
 
 // A test-only route that records history inside a real HTTP request (and can fail after it).
 class ProbeDto {
@@ -350,17 +348,20 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
     it('finds an edit that also recomputes the edited entry’s own hash: the next link breaks', async () => {
       const order = await newOrder();
       await recordAll(order, [A.CONFIRMED, A.SHIPPED]);
-      const [stored] = await sql<HistoryRow>(
+      const [stored] = await sql<{ id: string }>(
         app,
-        `select ${HISTORY_ROW_COLUMNS} from order_history h where order_id = ? and sequence = 2`,
+        `select id from order_history h where order_id = ? and sequence = 2`,
         [order.id],
       );
-      const forged = { ...stored, performed_by_id: admin.user.id };
-      await tamper('update order_history set performed_by_id = ?, hash = ? where id = ?', [
-        admin.user.id,
-        hashEntry(contentOfRow(forged)),
-        stored.id,
-      ]);
+      // The forger knows the hash definition: the edited entry's own hash is right again.
+      await tamper(
+        `update order_history h set performed_by_id = ?,
+                hash = order_history_hash(h.id, h.order_id, h.sequence, h.action::text, h.old_status, h.new_status,
+                                          h.description, ?, h.additional_data, h.ip_address, h.user_agent,
+                                          h.created_at, h.previous_hash)
+          where id = ?`,
+        [admin.user.id, admin.user.id, stored.id],
+      );
       const [, , third] = await rows(order.id);
       expect(await verify(order.id)).toEqual({ valid: false, entries: 3, firstBrokenEntryId: third.id });
     });
@@ -373,7 +374,9 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
       expect(await verify(removed.id)).toEqual({ valid: false, entries: 3, firstBrokenEntryId: third.id });
       // Read window by window, the gap is stepped over and every remaining entry still read.
       const seen: number[][] = [];
-      for await (const batch of readChain(freshEm(app), removed.id, { batchSize: 2 })) {
+      for await (const batch of new OrderHistoryRepository(freshEm(app)).readChain(removed.id, {
+        batchSize: 2,
+      })) {
         seen.push(batch.map((row) => row.sequence));
       }
       expect(seen).toEqual([[1], [3, 4]]);
@@ -387,6 +390,19 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
         [first.id],
       );
       expect(await verify(retimed.id)).toEqual({ valid: false, entries: 2, firstBrokenEntryId: first.id });
+    });
+
+    it('finds the newest entries removed: the head kept on the order row names a longer chain', async () => {
+      const order = await newOrder();
+      await recordAll(order, [A.CONFIRMED, A.SHIPPED]);
+      const [, , last] = await rows(order.id);
+      await tamper('delete from order_history where id = ?', [last.id]);
+      expect(await verify(order.id)).toEqual({ valid: false, entries: 2, firstBrokenEntryId: null });
+      // Appending after the removal does not heal it: the new entry links to the removed one.
+      await recordAll(order, [A.DELIVERED]);
+      const chain = await rows(order.id);
+      expect(chain.map((r) => r.sequence)).toEqual([1, 2, 4]);
+      expect(await verify(order.id)).toEqual({ valid: false, entries: 3, firstBrokenEntryId: chain[2].id });
     });
 
     it('finds changed JSON data but not a rewrite that leaves it equal', async () => {

@@ -12,12 +12,14 @@ import { FulfillmentStatus } from './fulfillment-status.enum';
 import {
   allowedFulfillmentTransitions,
   assertFulfillmentTransition,
+  canTransitionFulfillment,
   OPEN_STATUSES,
   STAMPS_ON_ENTRY,
 } from './fulfillment-state-machine';
 import { FulfillmentQueryService } from './fulfillment-query.service';
 import { FULFILLMENT_COLUMNS, FulfillmentRow } from './fulfillment-response';
 import { FulfillmentItems, OrderFulfillment } from './order-fulfillment.entity';
+import { FulfillmentRepository } from './fulfillment.repository';
 
 const S = FulfillmentStatus;
 
@@ -45,6 +47,14 @@ export const FULFILLABLE_ORDER_STATUSES: readonly OrderStatus[] = [
 /** Moves into these need the order to be confirmed or processing; cancel and post-shipment moves do not. */
 const WAREHOUSE_MOVES: readonly FulfillmentStatus[] = [S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED];
 
+/** For each status, the statuses it may be entered from (the state machine's table, inverted). */
+const FROM_STATES = new Map<FulfillmentStatus, FulfillmentStatus[]>(
+  Object.values(S).map((to) => [to, Object.values(S).filter((from) => canTransitionFulfillment(from, to))]),
+);
+
+/** The move statement's entry is for the order it locks; the id here is replaced by that order's. */
+const ORDER_OF_STATEMENT = '00000000-0000-0000-0000-000000000000';
+
 /**
  * Moves fulfillments through the state machine. Every change of a fulfillment first locks its
  * order row (the same order as creation: order, then fulfillment), and the status itself moves by
@@ -60,6 +70,7 @@ export class FulfillmentStatusService {
     private readonly queries: FulfillmentQueryService,
     private readonly reservations: ReservationsService,
     private readonly catalog: CatalogService,
+    private readonly repository: FulfillmentRepository,
   ) {}
 
   /** Locks the fulfillment's order (FOR UPDATE) and returns both, freshly read. 404 if unknown. */
@@ -82,19 +93,37 @@ export class FulfillmentStatusService {
    * move changes it (the first picking of a confirmed order, shipping).
    */
   async changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<FulfillmentRow> {
-    const [order] = await this.em.execute<LockedOrder[]>(
-      `select id, order_number, status from orders
-        where id = (select order_id from order_fulfillments where id = ?)
-          for update`,
-      [id],
-    );
-    if (!order) throw new NotFoundError('Fulfillment', id);
-    // Read after the order lock: a move that held it has committed, so this is its outcome.
-    const [fulfillment] = await this.em.execute<MovingFulfillment[]>(
-      'select fulfillment_number, status, items, warehouse_location from order_fulfillments where id = ?',
-      [id],
-    );
-    if (!fulfillment) throw new NotFoundError('Fulfillment', id);
+    // The common move (nothing but the fulfillment and its entry changes) is one statement; it
+    // reports what it read under its locks when it does not move, for the answer or the long path.
+    const statement = await this.repository.move({
+      fulfillmentId: id,
+      to,
+      allowedFrom: FROM_STATES.get(to) ?? [],
+      orderStatuses: WAREHOUSE_MOVES.includes(to) ? FULFILLABLE_ORDER_STATUSES : [],
+      now: new Date(),
+      history: this.history.newEntry({
+        order: ORDER_OF_STATEMENT,
+        action: to === S.READY_TO_SHIP ? OrderHistoryAction.PACKED : OrderHistoryAction.STATUS_CHANGED,
+        // %1$s: the fulfillment number, %2$s: the status it moved from (read by the statement).
+        description:
+          to === S.READY_TO_SHIP
+            ? 'Fulfillment %1$s packed and ready to ship'
+            : `Fulfillment %1$s moved from %2$s to ${to}`,
+        additionalData: { fulfillmentId: id, to, ...(notes ? { notes } : {}) },
+      }),
+    });
+    if (!statement?.found || statement.from_status === null) throw new NotFoundError('Fulfillment', id);
+    const order: LockedOrder = {
+      id: statement.order_id,
+      order_number: statement.order_number as string,
+      status: statement.order_status as OrderStatus,
+    };
+    const fulfillment: MovingFulfillment = {
+      fulfillment_number: statement.fulfillment_number,
+      status: statement.from_status,
+      items: statement.from_items as FulfillmentItems,
+      warehouse_location: statement.from_location as string,
+    };
     const from = fulfillment.status;
     assertFulfillmentTransition(from, to);
     if (WAREHOUSE_MOVES.includes(to) && !FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
@@ -104,10 +133,17 @@ export class FulfillmentStatusService {
         { orderStatus: order.status },
       );
     }
-    const moved = await this.moveRow(id, from, to);
-    const managed = this.em.getUnitOfWork().getById<OrderFulfillment>(OrderFulfillment.name, id);
-    if (managed) await this.em.refresh(managed);
+    if (statement.moved) {
+      await this.refreshManaged(id);
+      return statement as unknown as FulfillmentRow;
+    }
+    if (!statement.special) {
+      throw new Error(`Fulfillment ${id}: the move statement neither moved nor reported why`);
+    }
 
+    // The moves that change the order too: the first picking of a confirmed order, shipping.
+    const moved = await this.moveRow(id, from, to);
+    await this.refreshManaged(id);
     const number = fulfillment.fulfillment_number;
     const data: Record<string, unknown> = {
       fulfillmentId: id,
@@ -116,31 +152,22 @@ export class FulfillmentStatusService {
       to,
       ...(notes ? { notes } : {}),
     };
-    if (to === S.PICKING && order.status === OrderStatus.CONFIRMED) {
+    if (to === S.PICKING) {
       await this.orders.changeStatus(await this.orders.lock(order.id), OrderStatus.PROCESSING, {
         action: OrderHistoryAction.PROCESSING_STARTED,
         description: `Processing started: fulfillment ${number} started picking`,
         additionalData: data,
       });
-    } else if (to === S.READY_TO_SHIP) {
-      // Written at once (one INSERT, no entity to flush): nothing reads the entry afterwards.
-      await this.history.insert({
-        order: order.id,
-        action: OrderHistoryAction.PACKED,
-        description: `Fulfillment ${number} packed and ready to ship`,
-        additionalData: data,
-      });
-    } else if (to === S.SHIPPED) {
-      await this.ship(await this.orders.lock(order.id), fulfillment, data);
     } else {
-      await this.history.insert({
-        order: order.id,
-        action: OrderHistoryAction.STATUS_CHANGED,
-        description: `Fulfillment ${number} moved from ${from} to ${to}`,
-        additionalData: data,
-      });
+      await this.ship(await this.orders.lock(order.id), fulfillment, data);
     }
     return moved;
+  }
+
+  /** An OrderFulfillment entity already in this unit of work sees the moved row. */
+  private async refreshManaged(id: string): Promise<void> {
+    const managed = this.em.getUnitOfWork().getById<OrderFulfillment>(OrderFulfillment.name, id);
+    if (managed) await this.em.refresh(managed);
   }
 
   /**

@@ -8,6 +8,7 @@ import { ReservationsModule } from '../reservations/reservations.module';
 import { OrderFulfillment } from './order-fulfillment.entity';
 import { FulfillmentService } from './fulfillment.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
+import { FulfillmentRepository } from './fulfillment.repository';
 import { FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentController } from './fulfillment.controller';
 import { MyFulfillmentsController } from './my-fulfillments.controller';
@@ -23,7 +24,7 @@ import { ReservationFulfilmentController } from './reservation-fulfilment.contro
     ReservationsModule,
   ],
   controllers: [FulfillmentController, MyFulfillmentsController, ReservationFulfilmentController],
-  providers: [FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
+  providers: [FulfillmentRepository, FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
   exports: [FulfillmentService, FulfillmentQueryService],
 })
 export class FulfillmentModule {}

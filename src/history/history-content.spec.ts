@@ -1,5 +1,4 @@
-import { cleanText, cleanTextUpTo, contentOfRow, HistoryRow, normalizeJson } from './history-content';
-import { hashEntry } from './history-hash';
+import { cleanText, cleanTextUpTo, normalizeJson } from './history-content';
 
 describe('history content normalisation', () => {
   it('removes NUL and replaces lone surrogates, keeping real pairs', () => {
@@ -27,31 +26,5 @@ describe('history content normalisation', () => {
     expect(normalizeJson(undefined)).toBeNull();
     expect(normalizeJson(null)).toBeNull();
     expect(normalizeJson({})).toEqual({});
-  });
-
-  it('hashes the same content to the same hash whatever the key order (jsonb reorders keys)', () => {
-    const row: HistoryRow = {
-      id: '5f0c1d1e-0000-4000-8000-000000000001',
-      order_id: '5f0c1d1e-0000-4000-8000-000000000002',
-      sequence: 2,
-      action: 'edited',
-      old_status: null,
-      new_status: null,
-      description: 'Changed',
-      performed_by_id: null,
-      additional_data: { z: 1, a: [{ y: 2, b: 3 }] },
-      ip_address: null,
-      user_agent: null,
-      created_at: new Date('2026-01-01T00:00:00.001Z'),
-      previous_hash: 'a'.repeat(64),
-      hash: '',
-    };
-    const reordered = { ...row, additional_data: { a: [{ b: 3, y: 2 }], z: 1 } };
-    expect(hashEntry(contentOfRow(row))).toBe(hashEntry(contentOfRow(reordered)));
-    expect(hashEntry(contentOfRow(row))).toMatch(/^[0-9a-f]{64}$/);
-    expect(hashEntry(contentOfRow({ ...row, description: 'Changed!' }))).not.toBe(
-      hashEntry(contentOfRow(row)),
-    );
-    expect(hashEntry(contentOfRow({ ...row, previous_hash: null }))).not.toBe(hashEntry(contentOfRow(row)));
   });
 });

@@ -1,10 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { stringify } from 'csv-stringify';
 import { canonicalJson } from '../common/idempotency/canonical-json';
-import { ChainRow, readChain } from './history-chain-reader';
-import { contentOfRow } from './history-content';
+import { ChainRow, OrderHistoryRepository } from './order-history.repository';
 import { HistoryQueryService } from './history-query.service';
 
 /** CSV columns, in order: every stored field, the performer's name and role beside their id. */
@@ -44,7 +42,7 @@ export class HistoryExportService {
   private readonly logger = new Logger(HistoryExportService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: OrderHistoryRepository,
     private readonly queries: HistoryQueryService,
   ) {}
 
@@ -69,7 +67,7 @@ export class HistoryExportService {
   }
 
   private async *records(orderId: string): AsyncGenerator<CsvRecord> {
-    for await (const batch of readChain(this.em, orderId, { withPerformer: true })) {
+    for await (const batch of this.repository.readChain(orderId, { withPerformer: true })) {
       for (const row of batch) yield toCsvRecord(row);
     }
   }
@@ -77,7 +75,18 @@ export class HistoryExportService {
 
 function toCsvRecord(row: ChainRow): CsvRecord {
   return {
-    ...contentOfRow(row),
+    id: row.id,
+    orderId: row.order_id,
+    sequence: row.sequence,
+    action: row.action,
+    oldStatus: row.old_status,
+    newStatus: row.new_status,
+    description: row.description,
+    performedById: row.performed_by_id,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    createdAt: new Date(row.created_at).toISOString(),
+    previousHash: row.previous_hash,
     performedByName: row.performer_full_name ?? null,
     performedByRole: row.performer_role ?? null,
     additionalData: row.additional_data === null ? null : canonicalJson(row.additional_data),

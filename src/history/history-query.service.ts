@@ -7,7 +7,8 @@ import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrderHistory } from './order-history.entity';
 import { CustomerTimelineEntry, toCustomerTimeline } from './customer-timeline';
 import { HistoryEntryResponse, ListHistoryQueryDto, ListOrderHistoryQueryDto } from './dto/history.dto';
-import { HistoryRow, toHistoryEntryResponseFromRow } from './history.mapper';
+import { toHistoryEntryResponseFromRow } from './history.mapper';
+import { OrderHistoryRepository } from './order-history.repository';
 
 interface HistoryWhere {
   order?: string;
@@ -21,7 +22,10 @@ const SORTABLE = { createdAt: 'createdAt' };
 /** The read side of the audit trail: lists, single entries and the customer projection. */
 @Injectable()
 export class HistoryQueryService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly repository: OrderHistoryRepository,
+  ) {}
 
   /**
    * One order's trail; a missing order is a 404 (an order always has its `created` entry).
@@ -32,45 +36,21 @@ export class HistoryQueryService {
   async listForOrder(orderId: string, query: ListOrderHistoryQueryDto): Promise<Page<HistoryEntryResponse>> {
     const filters = this.filters(query);
     const [createdAt] = parseSort(query.sort, SORTABLE, 'createdAt');
-    const direction = createdAt.createdAt === 'desc' ? 'desc' : 'asc';
-    const conditions = ['h.order_id = ?'];
-    const params: unknown[] = [orderId];
-    if (filters.action) {
-      conditions.push(`h.action in (${filters.action.$in.map(() => '?').join(', ')})`);
-      params.push(...filters.action.$in);
-    }
-    if (filters.performedBy) {
-      conditions.push('h.performed_by_id = ?');
-      params.push(filters.performedBy);
-    }
-    const range = filters.createdAt;
-    for (const [op, at] of [
-      ['>=', range?.$gte],
-      ['<=', range?.$lte],
-      ['<', range?.$lt],
-    ] as const) {
-      if (at) {
-        conditions.push(`h.created_at ${op} ?`);
-        params.push(at);
-      }
-    }
-    const where = conditions.join(' and ');
-    const [rows, [{ total }]] = await Promise.all([
-      this.em.execute<HistoryRow[]>(
-        `select h.id, h.order_id, h.sequence, h.action, h.old_status, h.new_status, h.description,
-                h.performed_by_id, u.full_name as performer_full_name, u.role as performer_role,
-                h.additional_data, h.ip_address, h.user_agent, h.created_at, h.hash, h.previous_hash
-           from order_history h left join users u on u.id = h.performed_by_id
-          where ${where}
-          order by h.created_at ${direction}, h.sequence ${direction}
-          limit ? offset ?`,
-        [...params, query.pageSize, offsetOf(query)],
-      ),
-      this.em.execute<{ total: number }[]>(
-        `select count(*)::int as total from order_history h where ${where}`,
-        params,
-      ),
-    ]);
+    const [rows, total] = await this.repository.pageForOrder(
+      {
+        orderId,
+        actions: filters.action?.$in,
+        performedById: filters.performedBy,
+        from: filters.createdAt?.$gte,
+        toInclusive: filters.createdAt?.$lte,
+        toExclusive: filters.createdAt?.$lt,
+      },
+      {
+        direction: createdAt.createdAt === 'desc' ? 'desc' : 'asc',
+        limit: query.pageSize,
+        offset: offsetOf(query),
+      },
+    );
     if (total === 0) await this.assertOrderExists(orderId);
     return toPage(rows.map(toHistoryEntryResponseFromRow), total, query);
   }
@@ -90,12 +70,7 @@ export class HistoryQueryService {
 
   /** The customer-safe timeline of an order (the caller has checked that the order is theirs). */
   async customerTimeline(orderId: string): Promise<CustomerTimelineEntry[]> {
-    const rows = await this.em.execute<
-      { action: string; old_status: string | null; new_status: string | null; created_at: Date }[]
-    >(
-      'select action, old_status, new_status, created_at from order_history where order_id = ? order by sequence',
-      [orderId],
-    );
+    const rows = await this.repository.timelineRows(orderId);
     return toCustomerTimeline(
       rows.map((row) => ({
         action: row.action,
@@ -111,12 +86,9 @@ export class HistoryQueryService {
    * the orders module depends on this one (it records history), so this one cannot call it back.
    */
   async assertOrderExists(orderId: string): Promise<string> {
-    const [row] = await this.em.execute<{ order_number: string }[]>(
-      'select order_number from orders where id = ?',
-      [orderId],
-    );
-    if (!row) throw new NotFoundError('Order', orderId);
-    return row.order_number;
+    const orderNumber = await this.repository.orderNumber(orderId);
+    if (orderNumber === undefined) throw new NotFoundError('Order', orderId);
+    return orderNumber;
   }
 
   private async find(

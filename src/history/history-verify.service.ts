@@ -1,42 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { hashEntry } from './history-hash';
-import { contentOfRow } from './history-content';
-import { readChain } from './history-chain-reader';
 import { HistoryQueryService } from './history-query.service';
+import { OrderHistoryRepository } from './order-history.repository';
 import { HistoryVerificationResponse } from './dto/history.dto';
 
 /**
- * Recomputes an order's hash chain from the stored rows: each entry's hash from its content, each
- * link (previousHash = the hash of the entry before) and gap-free sequences from 1. An edited,
- * removed or inserted entry breaks it. (Removing the newest entries, or rewriting the whole chain,
- * needs the head hash kept elsewhere to be noticed.)
+ * Recomputes an order's hash chain from the stored rows, in the database, with the same hash
+ * definition the entries were written with (OrderHistoryRepository.verify): each entry's hash from
+ * its content, each link (previousHash = the hash of the entry before), gap-free sequences from 1,
+ * and the chain head kept on the order row. An edited, removed or inserted entry breaks it; so does
+ * removing the newest entries (valid: false, and no entry to name: firstBrokenEntryId is null).
  */
 @Injectable()
 export class HistoryVerifyService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: OrderHistoryRepository,
     private readonly queries: HistoryQueryService,
   ) {}
 
   async verify(orderId: string): Promise<HistoryVerificationResponse> {
     await this.queries.assertOrderExists(orderId);
-    let entries = 0;
-    let previousHash: string | null = null;
-    let firstBrokenEntryId: string | null = null;
-    for await (const batch of readChain(this.em, orderId)) {
-      for (const row of batch) {
-        entries += 1;
-        if (firstBrokenEntryId !== null) continue;
-        const intact =
-          row.sequence === entries &&
-          row.previous_hash === previousHash &&
-          !row.created_at_sub_ms &&
-          hashEntry(contentOfRow(row)) === row.hash;
-        if (!intact) firstBrokenEntryId = row.id;
-        previousHash = row.hash;
-      }
-    }
-    return { valid: firstBrokenEntryId === null, entries, firstBrokenEntryId };
+    const result = await this.repository.verify(orderId);
+    return {
+      valid: result.first_broken_id === null && result.head_ok,
+      entries: result.entries,
+      firstBrokenEntryId: result.first_broken_id,
+    };
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { OrderHistory } from './order-history.entity';
 import { OrderHistoryService } from './order-history.service';
+import { OrderHistoryRepository } from './order-history.repository';
 import { HistoryQueryService } from './history-query.service';
 import { HistoryVerifyService } from './history-verify.service';
 import { HistoryExportService } from './history-export.service';
@@ -19,6 +20,7 @@ import { HistoryFeedService } from './history-feed.service';
   imports: [MikroOrmModule.forFeature([OrderHistory])],
   controllers: [OrderHistoryController, HistoryController],
   providers: [
+    OrderHistoryRepository,
     OrderHistoryService,
     HistoryQueryService,
     HistoryVerifyService,

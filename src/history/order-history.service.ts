@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RequestContext } from '../common/request-context';
-import { BadRequestError } from '../common/errors';
+import { BadRequestError, NotFoundError } from '../common/errors';
 import { Order } from '../orders/order.entity';
-import { User } from '../identity/user.entity';
-import { OrderHistory } from './order-history.entity';
 import { OrderHistoryAction } from './order-history-action.enum';
-import { HashedContent, hashEntry } from './history-hash';
 import { cleanText, cleanTextUpTo, normalizeJson } from './history-content';
+import { NewHistoryEntry, OrderHistoryRepository } from './order-history.repository';
 
 export interface RecordHistoryInput {
   /** The order, or its id. */
@@ -20,114 +18,74 @@ export interface RecordHistoryInput {
   additionalData?: Record<string, unknown> | null;
 }
 
-interface ChainHead {
+/** An entry as written: its place in the chain, its time and its hash. */
+export interface RecordedEntry {
+  id: string;
+  orderId: string;
   sequence: number;
-  hash: string | null;
-  createdAt: number;
+  createdAt: Date;
+  hash: string;
 }
 
 const ACTIONS = new Set<string>(Object.values(OrderHistoryAction));
 
 /**
- * The only way anything writes to order_history. An entry joins the caller's transaction (it
- * commits or rolls back with the change it records), takes performer, IP and user agent from the
- * request context (none for jobs: the system), and extends its order's hash chain. Entries of one
- * order are serialised by a transaction-scoped advisory lock on the order.
+ * The only way anything writes to order_history. Entries are written at once, by one statement
+ * (OrderHistoryRepository.append) that takes the order lock, extends the order's hash chain and
+ * inserts them: they join the caller's transaction (commit or roll back with the change they
+ * record) and take performer, IP and user agent from the request context (none for jobs: the
+ * system). Several entries recorded together (recordMany) cost one statement.
  */
 @Injectable()
 export class OrderHistoryService {
-  /** Chain heads per transaction: entries not yet flushed are invisible to SQL. */
-  private readonly heads = new WeakMap<object, Map<string, ChainHead>>();
+  constructor(
+    private readonly em: EntityManager,
+    private readonly repository: OrderHistoryRepository,
+  ) {}
 
-  constructor(private readonly em: EntityManager) {}
-
-  async record(input: RecordHistoryInput): Promise<OrderHistory> {
-    const next = await this.nextEntry(input);
-    const order = typeof input.order === 'string' ? this.em.getReference(Order, input.order) : input.order;
-    const entry = new OrderHistory(order, next.sequence, input.action, next.description);
-    entry.id = next.id;
-    entry.oldStatus = next.oldStatus;
-    entry.newStatus = next.newStatus;
-    entry.additionalData = next.additionalData;
-    entry.performedBy = next.performedById ? this.em.getReference(User, next.performedById) : null;
-    entry.ipAddress = next.ipAddress;
-    entry.userAgent = next.userAgent;
-    entry.createdAt = new Date(next.createdAt);
-    entry.previousHash = next.previousHash;
-    entry.hash = next.hash;
-    this.em.persist(entry);
+  async record(input: RecordHistoryInput): Promise<RecordedEntry> {
+    const [entry] = await this.recordMany([input]);
     return entry;
   }
 
-  /**
-   * The same entry as record() makes, written at once by one INSERT instead of as an entity at
-   * flush (no entity is created): for hot paths that need nothing of the entry afterwards.
-   */
-  async insert(input: RecordHistoryInput): Promise<void> {
-    const next = await this.nextEntry(input);
-    await this.em.execute(
-      `insert into order_history (id, order_id, sequence, action, old_status, new_status, description,
-                                  performed_by_id, additional_data, ip_address, user_agent, created_at,
-                                  previous_hash, hash)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        next.id,
-        next.orderId,
-        next.sequence,
-        next.action,
-        next.oldStatus,
-        next.newStatus,
-        next.description,
-        next.performedById,
-        next.additionalData === null ? null : JSON.stringify(next.additionalData),
-        next.ipAddress,
-        next.userAgent,
-        next.createdAt,
-        next.previousHash,
-        next.hash,
-      ],
-    );
+  /** The entries in one statement, each order's in the given order. */
+  async recordMany(inputs: readonly RecordHistoryInput[]): Promise<RecordedEntry[]> {
+    if (inputs.length === 0) return [];
+    const entries = inputs.map((input) => this.entryOf(input));
+    if (!this.em.getTransactionContext()) {
+      throw new Error('OrderHistoryService.record must run inside the unit of work');
+    }
+    // The statement locks the order row: an order placed in this transaction is written first.
+    const persistStack = this.em.getUnitOfWork().getPersistStack();
+    if (inputs.some((input) => typeof input.order !== 'string' && persistStack.has(input.order))) {
+      await this.em.flush();
+    }
+    const rows = await this.repository.append(entries);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return entries.map((entry) => {
+      const row = byId.get(entry.id);
+      if (!row) throw new NotFoundError('Order', entry.orderId);
+      return {
+        id: row.id,
+        orderId: row.order_id,
+        sequence: row.sequence,
+        createdAt: new Date(row.created_at),
+        hash: row.hash,
+      };
+    });
   }
 
-  /** The order's next entry, hashed, as it will be stored; the chain head moves on to it. */
-  private async nextEntry(input: RecordHistoryInput): Promise<HashedContent & { hash: string }> {
+  /** The entry's content as it will be stored (text PostgreSQL can store; see history-content.ts). */
+  private entryOf(input: RecordHistoryInput): NewHistoryEntry {
     if (!ACTIONS.has(input.action)) {
       throw new BadRequestError(`Unknown history action: ${String(input.action)}`, [
         { field: 'action', message: `must be one of ${[...ACTIONS].join(', ')}` },
       ]);
     }
-    const transaction = this.em.getTransactionContext();
-    if (!transaction) throw new Error('OrderHistoryService.record must run inside the unit of work');
-    const orderId = typeof input.order === 'string' ? input.order : input.order.id;
-
-    let heads = this.heads.get(transaction);
-    if (!heads) {
-      heads = new Map();
-      this.heads.set(transaction, heads);
-    }
-    let head = heads.get(orderId);
-    if (!head) {
-      await this.em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
-        `order_history:${orderId}`,
-      ]);
-      const [last] = await this.em.execute<{ sequence: number; hash: string; created_at: Date }[]>(
-        'select sequence, hash, created_at from order_history where order_id = ? order by sequence desc limit 1',
-        [orderId],
-      );
-      head = last
-        ? { sequence: last.sequence, hash: last.hash, createdAt: new Date(last.created_at).getTime() }
-        : { sequence: 0, hash: null, createdAt: 0 };
-      heads.set(orderId, head);
-    }
-
     const context = RequestContext.current();
-    // Normalised to exactly what PostgreSQL stores, so that the hash can be recomputed from the row.
-    // Strictly increasing created_at per order, so that created_at order and chain order agree.
-    const createdAt = Math.max(Date.now(), head.createdAt + 1);
-    const content: HashedContent = {
+    return {
       id: randomUUID(),
-      orderId,
-      sequence: head.sequence + 1,
+      orderId: typeof input.order === 'string' ? input.order : input.order.id,
       action: input.action,
       oldStatus: input.oldStatus == null ? null : cleanText(input.oldStatus),
       newStatus: input.newStatus == null ? null : cleanText(input.newStatus),
@@ -136,30 +94,11 @@ export class OrderHistoryService {
       additionalData: normalizeJson(input.additionalData),
       ipAddress: context?.ip ? cleanTextUpTo(context.ip, 45) : null,
       userAgent: context?.userAgent ? cleanTextUpTo(context.userAgent, 512) : null,
-      createdAt: new Date(createdAt).toISOString(),
-      previousHash: head.hash,
     };
-    const hash = hashEntry(content);
-    heads.set(orderId, { sequence: content.sequence, hash, createdAt });
-    return { ...content, hash };
   }
-}
 
-/** The hashed content of an entry (see history-content.ts for why it equals the stored row's). */
-export function contentOf(entry: OrderHistory, orderId: string): HashedContent {
-  return {
-    id: entry.id,
-    orderId,
-    sequence: entry.sequence,
-    action: entry.action,
-    oldStatus: entry.oldStatus ?? null,
-    newStatus: entry.newStatus ?? null,
-    description: entry.description,
-    performedById: entry.performedBy?.id ?? null,
-    additionalData: entry.additionalData ?? null,
-    ipAddress: entry.ipAddress ?? null,
-    userAgent: entry.userAgent ?? null,
-    createdAt: entry.createdAt.toISOString(),
-    previousHash: entry.previousHash ?? null,
-  };
+  /** The entry's fields from the request context, for a write statement that appends it itself. */
+  newEntry(input: RecordHistoryInput): NewHistoryEntry {
+    return this.entryOf(input);
+  }
 }

@@ -8,6 +8,7 @@ import { Order } from './order.entity';
 @Index({ name: 'order_items_product_variant_id_index', properties: ['productVariant'] })
 @Check({ name: 'order_items_quantity_check', expression: 'quantity > 0' })
 @Check({ name: 'order_items_unit_price_check', expression: 'unit_price >= 0' })
+@Check({ name: 'order_items_quantity_allocated_check', expression: 'quantity_allocated >= 0' })
 @Check({
   name: 'order_items_quantity_returned_check',
   expression: 'quantity_returned >= 0 and quantity_returned <= quantity',
@@ -34,6 +35,15 @@ export class OrderItem extends BaseEntity {
 
   @Property({ type: 'integer', default: 0 })
   quantityReturned: number = 0;
+
+  /**
+   * Units reserved or fulfilled through reservations: Σ quantity_reserved of the active ones plus
+   * Σ quantity_fulfilled of the others. Written only by the reservations repository (the
+   * reservation statement adds, a release subtracts what was still held); lazy, so that no entity
+   * writes back a stale value.
+   */
+  @Property({ type: 'integer', default: 0, lazy: true, hidden: true })
+  quantityAllocated?: number;
 
   constructor(order: Order, productVariant: ProductVariant, quantity: number, unitPrice: string) {
     super();

@@ -60,6 +60,20 @@ export class Order extends BaseEntity {
   @Property({ type: 'integer', version: true, default: 1 })
   version: number = 1;
 
+  /**
+   * The head of the order's history chain (sequence, hash and time of its newest entry). Written
+   * only by the history entry statement (src/history/order-history.repository.ts), which locks the
+   * row to move it on; lazy, so that no entity ever loads, and so never writes back, a stale head.
+   */
+  @Property({ type: 'integer', default: 0, lazy: true, hidden: true })
+  historySequence?: number;
+
+  @Property({ type: 'char', length: 64, nullable: true, lazy: true, hidden: true })
+  historyHash?: string | null;
+
+  @Property({ type: 'timestamptz', nullable: true, lazy: true, hidden: true })
+  historyAt?: Date | null;
+
   constructor(orderNumber: string, customer: User, currency: string, shippingAddress: ShippingAddress) {
     super();
     this.orderNumber = orderNumber;

@@ -7,6 +7,7 @@ import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagin
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from './order.entity';
+import { OrdersRepository } from './orders.repository';
 import { OrderItem } from './order-item.entity';
 import { OrderStatus } from './order-status.enum';
 import { assertOrderTransition } from './order-state-machine';
@@ -51,6 +52,7 @@ export class OrdersService {
   constructor(
     private readonly em: EntityManager,
     private readonly history: OrderHistoryService,
+    private readonly repository: OrdersRepository,
   ) {}
 
   async get(id: string): Promise<Order> {
@@ -85,18 +87,15 @@ export class OrdersService {
    * statement, and no Order entity is loaded (nor refreshed) into the identity map.
    */
   async lockStatus(id: string): Promise<LockedOrderStatus> {
-    const [row] = await this.em.execute<{ id: string; status: OrderStatus; order_number: string }[]>(
-      'select id, status, order_number from orders where id = ? for update',
-      [id],
-    );
+    const row = await this.repository.lockStatus(id);
     if (!row) throw new NotFoundError('Order', id);
     return { id: row.id, status: row.status, orderNumber: row.order_number };
   }
 
   /** ORD-<year>-<6 digits> from order_number_seq: unique without races, readable on the phone. */
   async nextOrderNumber(): Promise<string> {
-    const [row] = await this.em.execute<{ n: string }[]>(`select nextval('order_number_seq')::text as n`);
-    return `ORD-${new Date().getUTCFullYear()}-${row.n.padStart(6, '0')}`;
+    const n = await this.repository.nextOrderNumber();
+    return `ORD-${new Date().getUTCFullYear()}-${n.padStart(6, '0')}`;
   }
 
   items(orderId: string): Promise<OrderItem[]> {
@@ -110,19 +109,21 @@ export class OrdersService {
   async itemLines(orderId: string, itemIds: readonly string[]): Promise<OrderItemLine[]> {
     const ids = [...new Set(itemIds)].filter((id) => CANONICAL_UUID.test(id));
     if (ids.length === 0) return [];
-    const rows = await this.em.execute<
-      { id: string; product_variant_id: string; quantity: number; sku: string }[]
-    >(
-      `select id, product_variant_id, quantity, sku from order_items
-        where order_id = ? and id in (${ids.map(() => '?').join(', ')})`,
-      [orderId, ...ids],
-    );
+    const rows = await this.repository.itemLines(orderId, ids);
     return rows.map((row) => ({
       id: row.id,
       productVariantId: row.product_variant_id,
       quantity: row.quantity,
       sku: row.sku,
     }));
+  }
+
+  /**
+   * Units that reservations of these items no longer hold (released, expired, cancelled): what
+   * the reservation statement counts against each item's ordered quantity goes down with them.
+   */
+  releaseAllocations(parts: readonly { orderItemId: string; quantity: number }[]): Promise<void> {
+    return this.repository.releaseAllocations(parts);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig } from '../config/app-config';
 import {
   BadRequestError,
@@ -9,12 +8,12 @@ import {
   NotFoundError,
   StockShortage,
 } from '../common/errors';
-import { CatalogService } from '../catalog/catalog.service';
-import { StockLevelInfo, StockLevelsService, stockPairKey } from '../catalog/stock-levels.service';
-import { OrderItemLine, OrdersService } from '../orders/orders.service';
+import { OrderHistoryService } from '../history/order-history.service';
+import { OrdersService } from '../orders/orders.service';
 import { ReservationData } from './inventory-reservation.entity';
-import { ReservationHistory } from './reservation-history';
+import { historyInputOf, sortEvents } from './reservation-history';
 import { ReservationSettlementService } from './reservation-settlement.service';
+import { BookingLine, BookingRow, ReservationsRepository } from './reservations.repository';
 
 export interface ReservationLine {
   orderItemId: string;
@@ -27,37 +26,38 @@ export interface ReserveOptions {
   /** Absent: now + RESERVATION_TTL_MINUTES (never when unset); null: never expires. */
   expiresAt?: Date | null;
   notes?: string | null;
+  /** Order statuses that take no new reservations: the order is checked first (404, then 409). */
+  closedStatuses?: readonly string[];
 }
 
-interface LevelGroup {
-  key: string;
-  level: StockLevelInfo | undefined;
-  lines: ReservationLine[];
-  total: number;
-}
+/** A uuid as PostgreSQL writes it: the only text an item id read from the database can equal. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** How often expired holds may be released and the statement run again before giving up. */
+const MAX_EXPIRED_RELEASES = 3;
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Making reservations. All lines of one call are reserved or none is: lines on the same stock
- * level are summed first, each stock level gets ONE guarded UPDATE (in stock level id order), and
- * if any level is short the levels already taken are given back before InsufficientStockError
- * lists every short line. Expired holds on those levels are released first, in the same
- * transaction, so they never block. Per order item, the active reserved total never exceeds the
- * ordered quantity (checked under a transaction-scoped advisory lock on the item). The new rows
- * and their history entries are inserted by SQL at once, not as entities at flush, so a later
- * call in the same transaction counts them like any other row.
+ * Making reservations: ONE statement (ReservationsRepository.book) for any number of lines of one
+ * order, all or nothing: it locks the stock levels, the order and its items, checks every guard on
+ * the locked rows and writes only if all hold (stock counters, item allocations, reservation rows,
+ * history entries with their chain). When a guard fails it writes nothing and its rows say which;
+ * this service answers with the same errors, in the same precedence, as the rules below:
+ * order (404, 409 closed) → quantities and expiry (400) → each line's item (404, 400 variant) →
+ * ordered quantities (409) → locations (404 unknown, 409 inactive) → stock (409
+ * INSUFFICIENT_STOCK listing every short line). Expired holds on the levels are released first: the
+ * statement reports them (writing nothing), they are released through the normal release path and
+ * the statement runs again (a rare path; the common one is one statement).
  */
 @Injectable()
 export class ReservationBookingService {
   constructor(
-    private readonly em: EntityManager,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
-    private readonly catalog: CatalogService,
-    private readonly stockLevels: StockLevelsService,
     private readonly settlement: ReservationSettlementService,
-    private readonly history: ReservationHistory,
+    private readonly history: OrderHistoryService,
+    private readonly repository: ReservationsRepository,
   ) {}
 
   async reserveMany(
@@ -66,24 +66,16 @@ export class ReservationBookingService {
     options: ReserveOptions = {},
   ): Promise<ReservationData[]> {
     if (lines.length === 0) return [];
-    lines.forEach((line, index) => {
-      if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) {
-        throw new BadRequestError(`lines[${index}].quantity must be a positive integer`, [
-          {
-            field: lines.length === 1 ? 'quantity' : `lines[${index}].quantity`,
-            message: 'must be a positive integer',
-          },
-        ]);
-      }
-    });
+    const closedStatuses = options.closedStatuses ?? [];
+    // Input errors come after the order's own errors: checked first only when there is one.
+    const inputError = this.inputError(lines, options.expiresAt);
+    if (inputError || lines.some((line) => !CANONICAL_UUID.test(line.orderItemId))) {
+      if (options.closedStatuses) await this.assertOrderOpen(orderId, closedStatuses);
+      if (inputError) throw inputError;
+      const unknown = lines.find((line) => !CANONICAL_UUID.test(line.orderItemId)) as ReservationLine;
+      throw new NotFoundError(`Order item ${unknown.orderItemId} of order ${orderId}`);
+    }
     const expiresAt = this.resolveExpiry(options.expiresAt);
-    const items = await this.checkItems(orderId, lines);
-
-    await this.checkOrderedQuantities(items, lines);
-    const groups = await this.groupByStockLevel(lines);
-    await this.settlement.releaseExpired(groups.filter((g) => g.level).map((g) => g.level as StockLevelInfo));
-    await this.reserveAllOrNothing(groups, items);
-
     const reservedAt = new Date();
     const reservations: ReservationData[] = lines.map((line) => ({
       id: randomUUID(),
@@ -101,42 +93,77 @@ export class ReservationBookingService {
       fulfilledAt: null,
       releaseReason: null,
     }));
-    const levels = new Map(groups.map((g) => [g.key, g.level as StockLevelInfo]));
-    // History first, then the reservations: the order in which the flush used to insert them.
-    await this.history.insert(
-      reservations.map((reservation, index) => {
-        const level = levels.get(stockPairKey(lines[index]));
-        return {
-          reservation,
-          change: 'reserved' as const,
-          quantity: reservation.quantityReserved,
-          sku: level?.sku ?? (items.get(lines[index].orderItemId) as OrderItemLine).sku,
-          stockLocationCode: level?.stockLocationCode ?? lines[index].stockLocationId,
-        };
-      }),
-    );
-    await this.em.execute(
-      `insert into inventory_reservations (id, created_at, updated_at, order_id, order_item_id, product_variant_id,
-                                          stock_location_id, quantity_reserved, quantity_fulfilled, is_active,
-                                          expires_at, notes, reserved_at)
-       values ${reservations.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      reservations.flatMap((r) => [
-        r.id,
+    const bookingLines = this.bookingLines(reservations);
+
+    for (let attempt = 0; ; attempt++) {
+      const rows = await this.repository.book({
+        orderId,
+        lines: bookingLines,
+        closedStatuses,
+        now: new Date(),
+        expiresAt,
+        notes: options.notes ?? null,
         reservedAt,
-        reservedAt,
-        r.order.id,
-        r.orderItem.id,
-        r.productVariant.id,
-        r.stockLocation.id,
-        r.quantityReserved,
-        r.quantityFulfilled,
-        r.isActive,
-        r.expiresAt,
-        r.notes,
-        reservedAt,
-      ]),
-    );
-    return reservations;
+      });
+      if (rows[0]?.ok) {
+        if (rows[0].entries !== lines.length) {
+          throw new Error(
+            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries`,
+          );
+        }
+        return reservations;
+      }
+      await this.throwFailedGuard(orderId, lines, rows, options.closedStatuses);
+      // Only expired holds stood in the way: release them as the sweeper would, and run again.
+      if (attempt >= MAX_EXPIRED_RELEASES) {
+        throw new Error(`Expired holds kept blocking a reservation of order ${orderId}`);
+      }
+      await this.settlement.releaseExpired(lines);
+    }
+  }
+
+  /** Each line's reservation and history entry, numbered in (reservation id) order as entries are. */
+  private bookingLines(reservations: ReservationData[]): BookingLine[] {
+    const events = reservations.map((reservation) => ({
+      reservation,
+      change: 'reserved' as const,
+      quantity: reservation.quantityReserved,
+      // Placeholders the statement fills with what it reads under its locks.
+      sku: '%1$s',
+      stockLocationCode: '%2$s',
+    }));
+    const k = new Map(sortEvents(events).map((event, index) => [event.reservation.id, index + 1]));
+    return events.map((event) => {
+      const entry = this.history.newEntry(historyInputOf(event));
+      const { sku: _sku, stockLocationCode: _code, ...additionalData } = entry.additionalData ?? {};
+      return {
+        reservationId: event.reservation.id,
+        orderItemId: event.reservation.orderItem.id,
+        productVariantId: event.reservation.productVariant.id,
+        stockLocationId: event.reservation.stockLocation.id,
+        quantity: event.quantity,
+        k: k.get(event.reservation.id) as number,
+        history: { ...entry, additionalData },
+      };
+    });
+  }
+
+  private inputError(lines: readonly ReservationLine[], expiresAt: Date | null | undefined): Error | null {
+    const bad = lines.findIndex((line) => !Number.isSafeInteger(line.quantity) || line.quantity < 1);
+    if (bad >= 0) {
+      return new BadRequestError(`lines[${bad}].quantity must be a positive integer`, [
+        {
+          field: lines.length === 1 ? 'quantity' : `lines[${bad}].quantity`,
+          message: 'must be a positive integer',
+        },
+      ]);
+    }
+    if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now())) {
+      return new BadRequestError('expiresAt must be in the future', [
+        { field: 'expiresAt', message: 'must be in the future' },
+      ]);
+    }
+    return null;
   }
 
   private resolveExpiry(expiresAt: Date | null | undefined): Date | null {
@@ -145,148 +172,135 @@ export class ReservationBookingService {
       const ttl = this.config.get('RESERVATION_TTL_MINUTES');
       return ttl ? new Date(Date.now() + ttl * 60_000) : null;
     }
-    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
-      throw new BadRequestError('expiresAt must be in the future', [
-        { field: 'expiresAt', message: 'must be in the future' },
-      ]);
-    }
     return expiresAt;
   }
 
-  /** Every line's item belongs to the order and is for the line's variant. */
-  private async checkItems(
-    orderId: string,
-    lines: readonly ReservationLine[],
-  ): Promise<Map<string, OrderItemLine>> {
-    const items = new Map(
-      (
-        await this.orders.itemLines(
-          orderId,
-          lines.map((line) => line.orderItemId),
-        )
-      ).map((item) => [item.id, item]),
-    );
-    for (const line of lines) {
-      const item = items.get(line.orderItemId);
-      if (!item) throw new NotFoundError(`Order item ${line.orderItemId} of order ${orderId}`);
-      if (item.productVariantId !== line.productVariantId) {
-        throw new BadRequestError(`Order item ${item.id} is for variant ${item.productVariantId}`, [
-          { field: 'productVariantId', message: `must be the variant of order item ${item.id}` },
-        ]);
-      }
-    }
-    return items;
+  /** The order's own errors (404 unknown, 409 closed), for the rare paths that fail before the statement. */
+  async assertOrderOpen(orderId: string, closedStatuses: readonly string[]): Promise<void> {
+    const order = await this.orders.lockStatus(orderId);
+    if (closedStatuses.includes(order.status)) throw closedError(order.orderNumber, order.status);
   }
 
   /**
-   * What each item holds (outstanding units of its active reservations) plus what it already had
-   * fulfilled, plus these lines, stays within its ordered quantity: an item never has more units
-   * reserved than were ordered, and shipped units are not reserved again. Items are locked (advisory, transaction-scoped, in id order) so concurrent calls check in turn.
+   * Throws the error of the first failed guard, in the precedence of the class comment; returns
+   * only when expired holds alone blocked the statement.
    */
-  private async checkOrderedQuantities(items: Map<string, OrderItemLine>, lines: readonly ReservationLine[]) {
-    const requested = new Map<string, number>();
-    for (const line of lines)
-      requested.set(line.orderItemId, (requested.get(line.orderItemId) ?? 0) + line.quantity);
-    const itemIds = [...requested.keys()].sort(byText);
-    for (const itemId of itemIds) {
-      await this.em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
-        `reservation_item:${itemId}`,
-      ]);
-    }
-    const rows = await this.em.execute<{ order_item_id: string; held: number; fulfilled: number }[]>(
-      `select order_item_id,
-              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as held,
-              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled
-         from inventory_reservations
-        where order_item_id in (${itemIds.map(() => '?').join(', ')})
-        group by order_item_id`,
-      itemIds,
-    );
-    const held = new Map(rows.map((row) => [row.order_item_id, row.held]));
-    const fulfilled = new Map(rows.map((row) => [row.order_item_id, row.fulfilled]));
-    const over = itemIds
-      .map((itemId) => {
-        const item = items.get(itemId) as OrderItemLine;
-        return {
-          orderItemId: itemId,
-          ordered: item.quantity,
-          reserved: held.get(itemId) ?? 0,
-          fulfilled: fulfilled.get(itemId) ?? 0,
-          requested: requested.get(itemId) ?? 0,
-        };
-      })
-      .filter((row) => row.reserved + row.fulfilled + row.requested > row.ordered);
-    if (over.length > 0) {
-      throw new ConflictError(
-        over
-          .map(
-            (o) =>
-              `order item ${o.orderItemId}: ${o.reserved + o.fulfilled} of ${o.ordered} units already reserved or ` +
-              `fulfilled, ${o.requested} more requested`,
-          )
-          .join('; '),
-        { items: over },
-      );
-    }
-  }
-
-  /** Lines per stock level; unknown locations are a 404, inactive ones a 409. */
-  private async groupByStockLevel(lines: readonly ReservationLine[]): Promise<LevelGroup[]> {
-    const levels = new Map(
-      (await this.stockLevels.findLevels(lines)).map((level) => [stockPairKey(level), level]),
-    );
-    const missing = [
-      ...new Set(lines.filter((l) => !levels.has(stockPairKey(l))).map((l) => l.stockLocationId)),
-    ];
-    const known = new Set((await this.catalog.findLocations(missing)).map((location) => location.id));
-    const unknown = missing.find((id) => !known.has(id));
-    if (unknown) throw new NotFoundError('Stock location', unknown);
-    const inactive = [...levels.values()].find((level) => !level.stockLocationActive);
-    if (inactive) {
-      throw new ConflictError(
-        `Stock location ${inactive.stockLocationCode} is inactive and takes no reservations`,
-      );
-    }
-    const groups = new Map<string, LevelGroup>();
-    for (const line of lines) {
-      const key = stockPairKey(line);
-      const group = groups.get(key) ?? { key, level: levels.get(key), lines: [], total: 0 };
-      group.lines.push(line);
-      group.total += line.quantity;
-      groups.set(key, group);
-    }
-    return [...groups.values()];
-  }
-
-  /** One guarded UPDATE per stock level in id order; on any shortage, undo and report every short line. */
-  private async reserveAllOrNothing(groups: LevelGroup[], items: Map<string, OrderItemLine>): Promise<void> {
-    const ordered = [...groups].sort((a, b) => byText(a.level?.id ?? '', b.level?.id ?? ''));
-    const taken: LevelGroup[] = [];
-    const shortages: StockShortage[] = [];
-    for (const group of ordered) {
-      const attempt = group.level !== undefined && shortages.length === 0;
-      if (attempt && (await this.stockLevels.tryReserve((group.level as StockLevelInfo).id, group.total))) {
-        taken.push(group);
-        continue;
-      }
-      const counters = group.level ? await this.stockLevels.counters(group.level.id) : null;
-      const available = counters ? Math.max(0, counters.quantityOnHand - counters.quantityReserved) : 0;
-      // Once a level is short nothing more is reserved; later levels are only checked, to report them.
-      if (!attempt && group.level && group.total <= available) continue;
-      for (const line of group.lines) {
-        shortages.push({
-          productVariantId: line.productVariantId,
-          stockLocationId: line.stockLocationId,
-          orderItemId: line.orderItemId,
-          sku: group.level?.sku ?? items.get(line.orderItemId)?.sku,
-          requested: line.quantity,
-          available,
-        });
+  private async throwFailedGuard(
+    orderId: string,
+    lines: readonly ReservationLine[],
+    rows: BookingRow[],
+    closedStatuses: readonly string[] | undefined,
+  ): Promise<void> {
+    const head = rows[0];
+    if (closedStatuses) {
+      if (!head.order_found) throw new NotFoundError('Order', orderId);
+      if (head.order_status !== null && closedStatuses.includes(head.order_status)) {
+        throw closedError(head.order_number ?? orderId, head.order_status);
       }
     }
-    if (shortages.length === 0) return;
-    for (const group of taken)
-      await this.stockLevels.unreserve((group.level as StockLevelInfo).id, group.total);
+    for (const [index, line] of lines.entries()) {
+      const row = rows[index];
+      if (row.item_id === null) throw new NotFoundError(`Order item ${line.orderItemId} of order ${orderId}`);
+      if (row.item_variant_id !== line.productVariantId) {
+        throw new BadRequestError(`Order item ${row.item_id} is for variant ${row.item_variant_id}`, [
+          { field: 'productVariantId', message: `must be the variant of order item ${row.item_id}` },
+        ]);
+      }
+    }
+    await this.throwIfOverOrdered(lines, rows);
+    this.throwIfLocationUnusable(lines, rows);
+    if (head.expired) return;
+    const shortages = this.shortages(lines, rows);
+    if (shortages.length === 0)
+      throw new Error(`The reservation statement for order ${orderId} wrote nothing`);
     throw new InsufficientStockError(shortages);
   }
+
+  /** Items whose allocated units plus these lines' would exceed the ordered quantity: 409. */
+  private async throwIfOverOrdered(lines: readonly ReservationLine[], rows: BookingRow[]): Promise<void> {
+    const byItem = new Map<string, BookingRow>();
+    lines.forEach((line, index) => byItem.set(line.orderItemId, rows[index]));
+    const overIds = [...byItem]
+      .filter(([, row]) => (row.item_allocated ?? 0) + row.item_requested > (row.item_quantity ?? 0))
+      .map(([itemId]) => itemId)
+      .sort(byText);
+    if (overIds.length === 0) return;
+    const totals = new Map((await this.repository.itemTotals(overIds)).map((t) => [t.order_item_id, t]));
+    const over = overIds.map((itemId) => {
+      const row = byItem.get(itemId) as BookingRow;
+      return {
+        orderItemId: itemId,
+        ordered: row.item_quantity ?? 0,
+        reserved: totals.get(itemId)?.held ?? 0,
+        fulfilled: totals.get(itemId)?.fulfilled ?? 0,
+        requested: row.item_requested,
+      };
+    });
+    throw new ConflictError(
+      over
+        .map(
+          (o) =>
+            `order item ${o.orderItemId}: ${o.reserved + o.fulfilled} of ${o.ordered} units already reserved or ` +
+            `fulfilled, ${o.requested} more requested`,
+        )
+        .join('; '),
+      { items: over },
+    );
+  }
+
+  /** A line without a stock level at an unknown location: 404; a level at an inactive location: 409. */
+  private throwIfLocationUnusable(lines: readonly ReservationLine[], rows: BookingRow[]): void {
+    const unknown = lines.find(
+      (line, index) => rows[index].level_id === null && rows[index].location_id === null,
+    );
+    if (unknown) throw new NotFoundError('Stock location', unknown.stockLocationId);
+    const inactive = rows.find((row) => row.level_id !== null && row.location_active === false);
+    if (inactive) {
+      throw new ConflictError(
+        `Stock location ${inactive.location_code} is inactive and takes no reservations`,
+      );
+    }
+  }
+
+  /**
+   * Every line of a stock level that cannot take its lines' total (or that does not exist), by
+   * stock level id (lines without a level first), each level's lines in the order given.
+   */
+  private shortages(lines: readonly ReservationLine[], rows: BookingRow[]): StockShortage[] {
+    const firstOfPair = new Map<string, number>();
+    lines.forEach((line, index) => {
+      const key = `${line.productVariantId}:${line.stockLocationId}`;
+      if (!firstOfPair.has(key)) firstOfPair.set(key, index);
+    });
+    const group = (line: ReservationLine) =>
+      firstOfPair.get(`${line.productVariantId}:${line.stockLocationId}`) as number;
+    const short = lines
+      .map((line, index) => ({ line, row: rows[index], index }))
+      .filter(
+        ({ row }) =>
+          row.level_id === null ||
+          row.level_requested > Math.max(0, (row.quantity_on_hand ?? 0) - (row.quantity_reserved ?? 0)),
+      )
+      .sort(
+        (a, b) =>
+          byText(a.row.level_id ?? '', b.row.level_id ?? '') ||
+          group(a.line) - group(b.line) ||
+          a.index - b.index,
+      );
+    return short.map(({ line, row }) => ({
+      productVariantId: line.productVariantId,
+      stockLocationId: line.stockLocationId,
+      orderItemId: line.orderItemId,
+      sku: row.level_sku ?? row.item_sku ?? undefined,
+      requested: line.quantity,
+      available:
+        row.level_id === null ? 0 : Math.max(0, (row.quantity_on_hand ?? 0) - (row.quantity_reserved ?? 0)),
+    }));
+  }
+}
+
+function closedError(orderNumber: string, status: string): ConflictError {
+  return new ConflictError(`Order ${orderNumber} is ${status} and takes no new reservations`, {
+    orderStatus: status,
+  });
 }

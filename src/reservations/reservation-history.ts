@@ -42,58 +42,52 @@ function describe(event: ReservationEvent): string {
 /**
  * One history entry per reservation change (`inventory_reserved` when units are held or a hold is
  * extended, `inventory_released` when units are released, expire or are fulfilled), with the
- * quantities, variant and location in additional_data. Entries are written in (order, reservation)
- * order so that concurrent transactions take the per-order history locks in the same order.
+ * quantities, variant and location in additional_data. The entries of one call are written by one
+ * statement (OrderHistoryService.recordMany), in (order, reservation) order.
  */
 @Injectable()
 export class ReservationHistory {
   constructor(private readonly history: OrderHistoryService) {}
 
-  /** The entries are persisted, inserted at flush with the reservations they describe. */
-  record(events: ReservationEvent[]): Promise<void> {
-    return this.write(events, (input) => this.history.record(input));
+  async record(events: ReservationEvent[]): Promise<void> {
+    await this.history.recordMany(sortEvents(events).map(historyInputOf));
   }
+}
 
-  /** The entries are inserted at once (OrderHistoryService.insert), for reservations inserted by SQL. */
-  insert(events: ReservationEvent[]): Promise<void> {
-    return this.write(events, (input) => this.history.insert(input));
-  }
+/** Events in the order their entries are written: by order, then by reservation id. */
+export function sortEvents(events: readonly ReservationEvent[]): ReservationEvent[] {
+  return [...events].sort(
+    (a, b) =>
+      a.reservation.order.id.localeCompare(b.reservation.order.id) ||
+      a.reservation.id.localeCompare(b.reservation.id),
+  );
+}
 
-  private async write(
-    events: ReservationEvent[],
-    write: (input: RecordHistoryInput) => Promise<unknown>,
-  ): Promise<void> {
-    const sorted = [...events].sort(
-      (a, b) =>
-        a.reservation.order.id.localeCompare(b.reservation.order.id) ||
-        a.reservation.id.localeCompare(b.reservation.id),
-    );
-    for (const event of sorted) {
-      const r = event.reservation;
-      const held = event.change === 'reserved' || event.change === 'extended';
-      await write({
-        order: r.order.id,
-        action: held ? OrderHistoryAction.INVENTORY_RESERVED : OrderHistoryAction.INVENTORY_RELEASED,
-        description: describe(event),
-        additionalData: {
-          change: event.change,
-          reservationId: r.id,
-          orderItemId: r.orderItem.id,
-          productVariantId: r.productVariant.id,
-          sku: event.sku,
-          stockLocationId: r.stockLocation.id,
-          stockLocationCode: event.stockLocationCode,
-          quantity: event.quantity,
-          quantityReserved: r.quantityReserved,
-          quantityFulfilled: r.quantityFulfilled,
-          isActive: r.isActive,
-          releaseReason: r.releaseReason ?? null,
-          expiresAt: r.expiresAt?.toISOString() ?? null,
-          ...(event.change === 'extended'
-            ? { previousExpiresAt: event.previousExpiresAt?.toISOString() ?? null }
-            : {}),
-        },
-      });
-    }
-  }
+/** The history entry of one reservation change. */
+export function historyInputOf(event: ReservationEvent): RecordHistoryInput {
+  const r = event.reservation;
+  const held = event.change === 'reserved' || event.change === 'extended';
+  return {
+    order: r.order.id,
+    action: held ? OrderHistoryAction.INVENTORY_RESERVED : OrderHistoryAction.INVENTORY_RELEASED,
+    description: describe(event),
+    additionalData: {
+      change: event.change,
+      reservationId: r.id,
+      orderItemId: r.orderItem.id,
+      productVariantId: r.productVariant.id,
+      sku: event.sku,
+      stockLocationId: r.stockLocation.id,
+      stockLocationCode: event.stockLocationCode,
+      quantity: event.quantity,
+      quantityReserved: r.quantityReserved,
+      quantityFulfilled: r.quantityFulfilled,
+      isActive: r.isActive,
+      releaseReason: r.releaseReason ?? null,
+      expiresAt: r.expiresAt?.toISOString() ?? null,
+      ...(event.change === 'extended'
+        ? { previousExpiresAt: event.previousExpiresAt?.toISOString() ?? null }
+        : {}),
+    },
+  };
 }

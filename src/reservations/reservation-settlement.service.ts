@@ -6,6 +6,7 @@ import { StockLevelInfo, StockLevelsService, stockPairKey, StockPair } from '../
 import { InventoryReservation } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
 import { ReservationEvent, ReservationHistory } from './reservation-history';
+import { OrdersService } from '../orders/orders.service';
 
 export const outstandingOf = (r: InventoryReservation) => r.quantityReserved - r.quantityFulfilled;
 
@@ -27,6 +28,7 @@ export class ReservationSettlementService {
     private readonly em: EntityManager,
     private readonly stockLevels: StockLevelsService,
     private readonly history: ReservationHistory,
+    private readonly orders: OrdersService,
   ) {}
 
   /** The reservation, locked for the rest of the transaction (404 when missing). */
@@ -259,6 +261,10 @@ export class ReservationSettlementService {
       };
     });
     await this.history.record(events);
+    // Last, in the lock order of the reservation statement (stock levels, order, items).
+    await this.orders.releaseAllocations(
+      events.map((event) => ({ orderItemId: event.reservation.orderItem.id, quantity: event.quantity })),
+    );
   }
 
   /** Fulfils parts of locked active reservations: on hand and reserved go down together. */

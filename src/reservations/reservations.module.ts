@@ -8,6 +8,7 @@ import { ReservationsService } from './reservations.service';
 import { ReservationBookingService } from './reservation-booking.service';
 import { ReservationSettlementService } from './reservation-settlement.service';
 import { ReservationHistory } from './reservation-history';
+import { ReservationsRepository } from './reservations.repository';
 import { ReservationExpiryJob } from './reservation-expiry.job';
 import { ReservationsController } from './reservations.controller';
 
@@ -15,6 +16,7 @@ import { ReservationsController } from './reservations.controller';
   imports: [MikroOrmModule.forFeature([InventoryReservation]), HistoryModule, CatalogModule, OrdersModule],
   controllers: [ReservationsController],
   providers: [
+    ReservationsRepository,
     ReservationsService,
     ReservationBookingService,
     ReservationSettlementService,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError } from '../common/errors';
+import { NotFoundError } from '../common/errors';
 import { parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrdersService } from '../orders/orders.service';
@@ -89,20 +89,22 @@ export class ReservationsService {
   ) {}
 
   /**
-   * One reservation for an order item (POST /reservations). The order must still be open; its row
-   * is locked first (as every order action does), so a concurrent cancel cannot leave it holding stock.
+   * One reservation for an order item (POST /reservations): one statement (see
+   * ReservationBookingService). The order must still be open; its row is locked by that statement
+   * (the order lock), so a concurrent cancel cannot leave it holding stock.
    */
   async create(input: CreateReservationInput): Promise<ReservationData> {
-    const order = await this.orders.lockStatus(input.orderId);
-    if (CLOSED_STATUSES.has(order.status)) {
-      throw new ConflictError(`Order ${order.orderNumber} is ${order.status} and takes no new reservations`, {
-        orderStatus: order.status,
-      });
+    let expiresAt: Date | null | undefined;
+    try {
+      expiresAt =
+        input.expiresAt === undefined || input.expiresAt === null
+          ? input.expiresAt
+          : toInstant(input.expiresAt);
+    } catch (error) {
+      // The order's own errors come first, as on every other path.
+      await this.booking.assertOrderOpen(input.orderId, [...CLOSED_STATUSES]);
+      throw error;
     }
-    const expiresAt =
-      input.expiresAt === undefined || input.expiresAt === null
-        ? input.expiresAt
-        : toInstant(input.expiresAt);
     const [reservation] = await this.booking.reserveMany(
       input.orderId,
       [
@@ -113,7 +115,7 @@ export class ReservationsService {
           quantity: input.quantity,
         },
       ],
-      { expiresAt, notes: input.notes },
+      { expiresAt, notes: input.notes, closedStatuses: [...CLOSED_STATUSES] },
     );
     return reservation;
   }

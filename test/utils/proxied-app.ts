@@ -72,13 +72,19 @@ export function whileUserRowLocked<T>(userId: string, fn: (holder: Client) => Pr
 }
 
 /**
- * whileHolding order `orderId`'s history lock: every write to an order ends with its history entry,
- * under that lock, so a request that writes the order stops there with its other changes done.
+ * whileHolding order `orderId`'s lock (its row, FOR UPDATE), which is also its history chain
+ * head: a request that writes the order's history stops there. The reservation statement locks
+ * the stock levels before the order, so it stops with its stock rows locked.
  */
-export function whileOrderHistoryLocked<T>(orderId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
-  return whileHolding(
-    'select pg_advisory_xact_lock(hashtextextended($1, 0))',
-    [`order_history:${orderId}`],
-    fn,
-  );
+export function whileOrderLocked<T>(orderId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+  return whileHolding('select id from orders where id = $1 for update', [orderId], fn);
+}
+
+/**
+ * whileHolding user `userId`'s row lock so that the first history entry performed by that user
+ * waits at the end of its statement (the performed_by_id foreign key check takes a KEY SHARE lock
+ * on the user), with everything else that statement did (e.g. stock rows updated) done.
+ */
+export function whileHistoryOfUserBlocked<T>(userId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
+  return whileUserRowLocked(userId, fn);
 }

@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { lockStockLevelsSql, reserveStockSql } from '../catalog/stock-levels.repository';
+import { allocateOrderItemsSql, lockOrderItemsSql, lockOrdersSql } from '../orders/orders.repository';
+import { HISTORY_APPEND_CTES, NewHistoryEntry } from '../history/order-history.repository';
+import { executePrepared } from '../database/prepared-statement';
+
+/** One line of a reservation statement, with its reservation and history entry prepared. */
+export interface BookingLine {
+  reservationId: string;
+  orderItemId: string;
+  productVariantId: string;
+  stockLocationId: string;
+  quantity: number;
+  /** Position of the line's history entry in the order's chain among this statement's entries (1..n). */
+  k: number;
+  /**
+   * The history entry, with `description` a format() template: %1$s is the variant's sku and %2$s
+   * the location's code (read by the statement under its locks), also added to additionalData.
+   */
+  history: NewHistoryEntry;
+}
+
+export interface BookingInput {
+  orderId: string;
+  lines: readonly BookingLine[];
+  /** Order statuses that take no new reservations (empty: any status). */
+  closedStatuses: readonly string[];
+  /** Active holds with expires_at <= now on these stock levels block the statement. */
+  now: Date;
+  expiresAt: Date | null;
+  notes: string | null;
+  reservedAt: Date;
+}
+
+/** One row per line: what the statement read under its locks, and whether it wrote. */
+export interface BookingRow {
+  line: number;
+  order_found: boolean;
+  order_status: string | null;
+  order_number: string | null;
+  /** Active expired holds on these stock levels: nothing was written, release them and run again. */
+  expired: boolean;
+  /** Every guard held and everything was written. */
+  ok: boolean;
+  item_id: string | null;
+  item_variant_id: string | null;
+  item_quantity: number | null;
+  item_allocated: number | null;
+  item_sku: string | null;
+  /** Units requested by all lines of this item / of this stock level. */
+  item_requested: number;
+  level_requested: number;
+  level_id: string | null;
+  quantity_on_hand: number | null;
+  quantity_reserved: number | null;
+  level_sku: string | null;
+  location_id: string | null;
+  location_code: string | null;
+  location_active: boolean | null;
+  levels_reserved: number;
+  entries: number;
+}
+
+/**
+ * THE RESERVATION STATEMENT (docs/data-access.md): reserving lines of one order costs ONE
+ * statement, whatever the number of lines. It spans the tables of three modules because it is the
+ * budgeted write command of a flash sale (the stock level row stays locked for this statement and
+ * the commit, nothing more); the parts that touch other modules' tables are their repositories'
+ * fragments (catalog: lockStockLevelsSql, reserveStockSql; orders: lockOrdersSql,
+ * lockOrderItemsSql, allocateOrderItemsSql; history: HISTORY_APPEND_CTES).
+ *
+ * 1. Locks, each returning the rows' newest versions (FOR UPDATE in READ COMMITTED), in a fixed
+ *    order that the release paths follow too: the stock levels (id order), then the order (its
+ *    status and history head), then the order items (their quantity_allocated).
+ * 2. Reads the rest from the snapshot: the stock locations of lines without a level, and whether
+ *    an active hold on these levels has expired.
+ * 3. Decides: every guard from the locked rows (order open, item of the order and of the line's
+ *    variant, allocated + requested <= ordered per item, level exists at an active location,
+ *    on hand - reserved >= requested per level, no expired hold).
+ * 4. Only if all hold: moves the stock counters (guarded UPDATE), the items' allocations, inserts
+ *    the reservations and the history entries (chained from the head read in 1) and moves the
+ *    head. Otherwise it writes nothing, and the rows tell the service which guard failed.
+ */
+export const bookingSql = (lineCount: number) => `
+with recursive
+lines as materialized (
+  select * from jsonb_to_recordset(?::jsonb) as l(
+    line int, k int, reservation_id uuid, order_item_id uuid, product_variant_id uuid, stock_location_id uuid,
+    quantity int, history_id uuid, description text, additional_data jsonb, performed_by_id uuid,
+    ip_address varchar(45), user_agent varchar(512))
+  -- The number of lines, for the planner (a function scan is otherwise guessed at 100 rows, which
+  -- turns index lookups of the stock levels and items into scans of the whole tables).
+  limit ${lineCount}
+),
+params as materialized (
+  select ?::uuid as order_id, ?::jsonb as closed_statuses, ?::timestamptz as now, ?::timestamptz as expires_at,
+         ?::text as notes, ?::timestamptz as reserved_at
+),
+levels as materialized (${lockStockLevelsSql('select product_variant_id, stock_location_id from lines')}),
+history_head as materialized (
+  ${lockOrdersSql('select p.order_id from params p where (select count(*) from levels) >= 0')}
+),
+items as materialized (
+  ${lockOrderItemsSql('select order_item_id from lines where (select count(*) from history_head) >= 0')}
+),
+expired as materialized (
+  select exists (
+    select 1 from inventory_reservations r
+     where r.is_active and r.expires_at <= (select now from params)
+       and (r.product_variant_id, r.stock_location_id) in (select product_variant_id, stock_location_id from lines)
+  ) as blocked
+),
+info as materialized (
+  select l.*, i.id as item_id, i.product_variant_id as item_variant_id, i.quantity as item_quantity,
+         i.quantity_allocated as item_allocated, i.sku as item_sku,
+         sum(l.quantity) over (partition by l.order_item_id)::int as item_requested,
+         sum(l.quantity) over (partition by l.product_variant_id, l.stock_location_id)::int as level_requested,
+         lv.id as level_id, lv.quantity_on_hand, lv.quantity_reserved, lv.sku as level_sku,
+         loc.id as location_id, loc.code as location_code, loc.is_active as location_active
+    from lines l
+    left join items i on i.id = l.order_item_id and i.order_id = (select order_id from params)
+    left join levels lv on lv.product_variant_id = l.product_variant_id and lv.stock_location_id = l.stock_location_id
+    left join stock_locations loc on loc.id = l.stock_location_id
+),
+verdict as materialized (
+  select h.id is not null as order_found, h.status::text as order_status, h.order_number,
+         (select blocked from expired) as expired,
+         h.id is not null
+           and h.status::text not in (select jsonb_array_elements_text(p.closed_statuses) from params p)
+           and not (select blocked from expired)
+           and (select bool_and(i.item_id is not null
+                                and i.item_variant_id = i.product_variant_id
+                                and i.item_allocated + i.item_requested <= i.item_quantity
+                                and i.level_id is not null
+                                and i.location_active
+                                and i.quantity_on_hand - i.quantity_reserved >= i.level_requested)
+                  from info i) as ok
+    from (select 1) one left join history_head h on true
+),
+reserved_levels as (
+  ${reserveStockSql(
+    'select level_id as stock_level_id, min(level_requested) as quantity from info where (select ok from verdict) group by level_id',
+  )}
+),
+allocated_items as (
+  ${allocateOrderItemsSql(
+    'select order_item_id, min(item_requested) as quantity from info where (select ok from verdict) group by order_item_id',
+  )}
+),
+inserted as (
+  insert into inventory_reservations (id, created_at, updated_at, order_id, order_item_id, product_variant_id,
+                                      stock_location_id, quantity_reserved, quantity_fulfilled, is_active,
+                                      expires_at, notes, reserved_at)
+  select i.reservation_id, p.reserved_at, p.reserved_at, p.order_id, i.order_item_id, i.product_variant_id,
+         i.stock_location_id, i.quantity, 0, true, p.expires_at, p.notes, p.reserved_at
+    from info i cross join params p
+   where (select ok from verdict)
+  returning id
+),
+history_input as (
+  select i.k, p.order_id, i.history_id as id, 'inventory_reserved'::text as action,
+         null::varchar(32) as old_status, null::varchar(32) as new_status,
+         format(i.description, i.level_sku, i.location_code) as description, i.performed_by_id,
+         i.additional_data || jsonb_build_object('sku', i.level_sku, 'stockLocationCode', i.location_code)
+           as additional_data,
+         i.ip_address, i.user_agent
+    from info i cross join params p
+   where (select ok from verdict)
+),
+${HISTORY_APPEND_CTES}
+select i.line, v.order_found, v.order_status, v.order_number, v.expired, coalesce(v.ok, false) as ok,
+       i.item_id, i.item_variant_id, i.item_quantity, i.item_allocated, i.item_sku, i.item_requested,
+       i.level_requested, i.level_id, i.quantity_on_hand, i.quantity_reserved, i.level_sku, i.location_id,
+       i.location_code, i.location_active,
+       (select count(*) from reserved_levels)::int as levels_reserved,
+       (select count(*) from history_inserted)::int as entries
+  from info i cross join verdict v
+ order by i.line`;
+
+/** Line counts up to which each count's statement is kept prepared on every connection. */
+const MAX_PREPARED_LINES = 8;
+
+/** bookingSql's parameters, in order. */
+export function bookingParams(input: BookingInput): unknown[] {
+  const lines = input.lines.map((line, index) => ({
+    line: index + 1,
+    k: line.k,
+    reservation_id: line.reservationId,
+    order_item_id: line.orderItemId,
+    product_variant_id: line.productVariantId,
+    stock_location_id: line.stockLocationId,
+    quantity: line.quantity,
+    history_id: line.history.id,
+    description: line.history.description,
+    additional_data: line.history.additionalData,
+    performed_by_id: line.history.performedById,
+    ip_address: line.history.ipAddress,
+    user_agent: line.history.userAgent,
+  }));
+  return [
+    JSON.stringify(lines),
+    input.orderId,
+    JSON.stringify(input.closedStatuses),
+    input.now,
+    input.expiresAt,
+    input.notes,
+    input.reservedAt,
+  ];
+}
+
+@Injectable()
+export class ReservationsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The reservation statement (above): one round trip, prepared (src/database/prepared-statement.ts). */
+  book(input: BookingInput): Promise<BookingRow[]> {
+    const n = input.lines.length;
+    if (n > MAX_PREPARED_LINES) return this.em.execute<BookingRow[]>(bookingSql(n), bookingParams(input));
+    return executePrepared<BookingRow>(
+      this.em,
+      `oms_reservation_book_${n}`,
+      bookingSql(n),
+      bookingParams(input),
+    );
+  }
+
+  /** Per item: units held by its active reservations and units fulfilled (for the over-ordered answer). */
+  itemTotals(
+    itemIds: readonly string[],
+  ): Promise<{ order_item_id: string; held: number; fulfilled: number }[]> {
+    return this.em.execute(
+      `select order_item_id,
+              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as held,
+              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled
+         from inventory_reservations
+        where order_item_id in (${itemIds.map(() => '?').join(', ')})
+        group by order_item_id`,
+      [...itemIds],
+    );
+  }
+}
