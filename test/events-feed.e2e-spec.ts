@@ -122,7 +122,9 @@ describe('event feed (e2e)', () => {
     );
     const small: Event[] = [];
     await readOn(null, small, 2);
-    expect(small.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    // Other test files add events meanwhile, after those already read: the same events in the same
+    // order, perhaps followed by newer ones.
+    expect(small.map((e) => e.id).slice(0, all.length)).toEqual(all.map((e) => e.id));
 
     const byOrder = await page(null, 500, { orderId: order.id });
     expect(byOrder.data.map((e) => e.id)).toEqual(expected.map((e) => e.id));

@@ -49,8 +49,18 @@ describe('webhook subscriptions (e2e)', () => {
     return res.body as { id: string; url: string; isActive: boolean };
   }
 
-  const receivedAt = (path: string) => receiver.received.filter((r) => r.path === path);
-  const dispatch = (ids: string[], dispatcher = job) => dispatcher.dispatch(50, { subscriptionIds: ids });
+  // Other test files write orders to the same database at the same time, and a subscription gets
+  // every order's events: this file sends and counts only the events of the orders it placed.
+  const mine: string[] = [];
+  async function place(quantity?: number) {
+    const order = await placeOneItemOrder(app, support, customer, quantity);
+    mine.push(order.id);
+    return order;
+  }
+  const receivedAt = (path: string) =>
+    receiver.received.filter((r) => r.path === path && mine.includes(r.body.orderId as string));
+  const dispatch = (ids: string[], dispatcher = job) =>
+    dispatcher.dispatch(50, { subscriptionIds: ids, orderIds: mine });
 
   async function deliveries(subscriptionId: string, status?: string) {
     const res = await http(app)
@@ -81,7 +91,7 @@ describe('webhook subscriptions (e2e)', () => {
   it('delivers exactly the subscribed events of an order, in sequence order, signed', async () => {
     const subscription = await subscribe(['confirmed', 'shipped'], '/erp');
     expect(subscription).not.toHaveProperty('secret');
-    const order = await placeOneItemOrder(app, support, customer, 2);
+    const order = await place(2);
     await confirmOrder(app, support, order.id);
     await shipOrder(app, warehouse, order);
     const expected = await historyOf(order.id, ['confirmed', 'shipped']);
@@ -139,7 +149,7 @@ describe('webhook subscriptions (e2e)', () => {
     const subscription = await subscribe(['confirmed', 'shipped'], '/flaky');
     let down = true;
     receiver.answer = (request) => (request.path === '/flaky' && down ? 503 : 204);
-    const order = await placeOneItemOrder(app, support, customer);
+    const order = await place();
     await confirmOrder(app, support, order.id);
     await shipOrder(app, warehouse, order);
     const [confirmed, shipped] = await historyOf(order.id, ['confirmed', 'shipped']);
@@ -184,9 +194,7 @@ describe('webhook subscriptions (e2e)', () => {
   it('sends each delivery once when two dispatchers run at the same time', async () => {
     {
       const subscription = await subscribe(['confirmed'], '/twice');
-      const orders = await Promise.all(
-        Array.from({ length: 6 }, () => placeOneItemOrder(app, support, customer)),
-      );
+      const orders = await Promise.all(Array.from({ length: 6 }, () => place()));
       for (const order of orders) await confirmOrder(app, support, order.id);
       const otherJob = other.get(WebhookDispatcherJob);
       await until(
@@ -205,7 +213,7 @@ describe('webhook subscriptions (e2e)', () => {
   it('keeps delivering to other subscriptions while a receiver hangs', async () => {
     const hanging = await subscribe(['confirmed'], '/hang');
     receiver.answer = (request) => (request.path === '/hang' ? 0 : 204);
-    const first = await placeOneItemOrder(app, support, customer);
+    const first = await place();
     await confirmOrder(app, support, first.id);
     // Scheduled runs (tick) do not wait for sends: the hanging request stays in flight.
     await until(
@@ -214,7 +222,7 @@ describe('webhook subscriptions (e2e)', () => {
     );
 
     const fast = await subscribe(['confirmed'], '/fast');
-    const second = await placeOneItemOrder(app, support, customer);
+    const second = await place();
     await confirmOrder(app, support, second.id);
     await until(
       () => job.tick(),
@@ -258,7 +266,7 @@ describe('webhook subscriptions (e2e)', () => {
       .send({ isActive: false })
       .expect(200);
     expect(patched.body.isActive).toBe(false);
-    const order = await placeOneItemOrder(app, support, customer);
+    const order = await place();
     await confirmOrder(app, support, order.id);
     // The control subscription received the event: the fan-out has passed it.
     await until(
@@ -280,7 +288,7 @@ describe('webhook subscriptions (e2e)', () => {
         '/pinned',
         `http://receiver.invalid:${receiver.port}/pinned`,
       );
-      const order = await placeOneItemOrder(app, support, customer);
+      const order = await place();
       await confirmOrder(app, support, order.id);
       await until(
         () => dispatch([subscription.id]),

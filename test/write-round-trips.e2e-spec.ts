@@ -260,13 +260,13 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
   });
 
   it('a fulfillment move (picking → packing) takes BEGIN, one statement and COMMIT, its entry chained', async () => {
-    const { variant } = await createVariantWithStock(app, 10);
+    const { variant, location } = await createVariantWithStock(app, 10);
     const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 2 }]);
     await http(app).post(`/api/v1/orders/${order.id}/confirm`).set(admin.auth).send({}).expect(200);
     const created = await http(app)
       .post(`/api/v1/orders/${order.id}/fulfillments`)
       .set(warehouse.auth)
-      .send({ warehouseLocation: 'WH-RT', items: { [items[0].id]: 2 } })
+      .send({ warehouseLocation: location.code, items: { [items[0].id]: 2 } })
       .expect(201);
     const move = (status: string) =>
       http(app).post(`/api/v1/fulfillments/${created.body.id}/status`).set(warehouse.auth).send({ status });

@@ -105,8 +105,14 @@ export class WebhookDeliveriesRepository {
    * not due after it commits). Only the earliest pending delivery of each (subscription, order) is
    * due: a later event of an order waits while an earlier one is in flight or being retried.
    */
-  claim(limit: number, leaseMs: number, subscriptionIds?: string[]): Promise<ClaimedDelivery[]> {
-    const scoped = subscriptionIds ? 'and c.subscription_id in (?)' : '';
+  claim(
+    limit: number,
+    leaseMs: number,
+    subscriptionIds?: string[],
+    orderIds?: string[],
+  ): Promise<ClaimedDelivery[]> {
+    const scoped =
+      (subscriptionIds ? 'and c.subscription_id in (?)' : '') + (orderIds ? ' and c.order_id in (?)' : '');
     return this.em.execute<ClaimedDelivery[]>(
       `update webhook_deliveries d
           set attempts = d.attempts + 1,
@@ -125,7 +131,7 @@ export class WebhookDeliveriesRepository {
                limit ?
                  for update of c skip locked)
     returning d.id, d.subscription_id, d.payload, d.attempts`,
-      [leaseMs, ...(subscriptionIds ? [subscriptionIds] : []), limit],
+      [leaseMs, ...(subscriptionIds ? [subscriptionIds] : []), ...(orderIds ? [orderIds] : []), limit],
     );
   }
 

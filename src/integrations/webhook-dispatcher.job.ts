@@ -24,6 +24,8 @@ const MAX_ERROR_LENGTH = 1000;
 export interface DispatchScope {
   /** Only deliveries of these subscriptions (isolation in a shared test database). */
   subscriptionIds?: string[];
+  /** Only deliveries of these orders' events (isolation in a shared test database). */
+  orderIds?: string[];
 }
 
 export interface DispatchResult {
@@ -170,10 +172,14 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
   }
 
   private claim(limit: number, scope: DispatchScope = {}): Promise<ClaimedDelivery[]> {
-    if (limit <= 0 || (scope.subscriptionIds && scope.subscriptionIds.length === 0))
+    if (
+      limit <= 0 ||
+      (scope.subscriptionIds && scope.subscriptionIds.length === 0) ||
+      (scope.orderIds && scope.orderIds.length === 0)
+    )
       return Promise.resolve([]);
     return this.uow.run('webhook-claim', () =>
-      this.deliveries.claim(Math.floor(limit), this.leaseMs(), scope.subscriptionIds),
+      this.deliveries.claim(Math.floor(limit), this.leaseMs(), scope.subscriptionIds, scope.orderIds),
     );
   }
 

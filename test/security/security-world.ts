@@ -110,6 +110,8 @@ export interface World {
   internalNote: { id: string; text: string };
   warehouseNote: { id: string; text: string };
   notificationId: string;
+  /** A webhook subscription (to a local address nobody listens on; nothing is dispatched in tests). */
+  subscriptionId: string;
 }
 
 /**
@@ -117,7 +119,11 @@ export interface World {
  * holds rows of A's orders: reservations, a fulfillment, public and internal notes, history.
  */
 export async function buildWorld(overrides: Record<string, string> = {}): Promise<World> {
-  const app = await createTestApp(overrides);
+  const app = await createTestApp({
+    WEBHOOK_SECRET_KEY: '5a1c3e7092b4d6f8a1c3e5072b4d6f8091a2b3c4d5e6f707f3c1e9a5b2d4f608',
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    ...overrides,
+  });
   const [admin, support, support2, warehouse, warehouse2, customerA, customerB] = await Promise.all([
     createUser(app, UserRole.ADMIN),
     createUser(app, UserRole.SUPPORT),
@@ -199,6 +205,11 @@ export async function buildWorld(overrides: Record<string, string> = {}): Promis
     'select id from customer_notifications where order_id = ? limit 1',
     [delivered.id],
   );
+  const subscription = await http(app)
+    .post('/api/v1/webhook-subscriptions')
+    .set(admin.auth)
+    .send({ url: 'http://127.0.0.1:9/oms-events', secret: 's'.repeat(32), events: ['*'] })
+    .expect(201);
   return {
     app,
     admin,
@@ -220,6 +231,7 @@ export async function buildWorld(overrides: Record<string, string> = {}): Promis
     internalNote: { id: internalNote.id, text: internalText },
     warehouseNote: { id: warehouseNote.id, text: warehouseText },
     notificationId: notification.id,
+    subscriptionId: subscription.body.id,
   };
 }
 
@@ -237,6 +249,7 @@ export function idsFor(world: World, path: string): Record<string, string> {
     reservations: world.reservationId,
     history: world.historyId,
     me: world.delivered.id,
+    'webhook-subscriptions': world.subscriptionId,
   };
   return {
     id: byResource[resource] ?? randomUUID(),
