@@ -31,7 +31,12 @@ export function Roles(...roles: UserRole[]) {
   return applyDecorators(
     SetMetadata(ROLES_KEY, roles),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token', type: ProblemResponse }),
+    ApiUnauthorizedResponse({
+      description:
+        'Missing, invalid, expired or revoked token (a password change or deactivation revokes earlier tokens), ' +
+        'or the user is inactive',
+      type: ProblemResponse,
+    }),
     ApiForbiddenResponse({
       description: `The token's role may not call this (roles: ${who})`,
       type: ProblemResponse,

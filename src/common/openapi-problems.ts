@@ -57,7 +57,8 @@ export const PROBLEM_SCHEMAS: Record<string, Json> = {
       '- `CONFLICT`: a duplicate unique value (`constraint`, `email`), money that does not add up ' +
       '(`amountPaid`, `amountRefunded`, `refundable`, `outstanding`, `totalAmount`), a state that forbids the ' +
       'change (`orderStatus`, `fulfillmentStatus`, `currentStatus`, `releaseReason`), quantities that do not fit ' +
-      '(`shortfalls`, `items`, `quantityOnHand`, `quantityReserved`, `unreserved`, `requested`), or rows still ' +
+      '(`shortfalls`, `items`, `quantityOnHand`, `quantityReserved`, `unreserved`, `requested`; shipping from a ' +
+      'location where the units are not held: `stockLocationCode` and per item where they are held), or rows still ' +
       'in use (`activeReservations`, `orderItemIds`, `shippedQuantities`). Further members may be added.',
     properties: {
       from: string('INVALID_TRANSITION: the current status', 'pending'),
@@ -82,6 +83,17 @@ export const PROBLEM_SCHEMAS: Record<string, Json> = {
       totalAmount: money("CONFLICT on a payment: the order's total"),
       shortfalls: { type: 'array', description: 'CONFLICT: quantities above what is still open', items: {} },
       items: { type: 'array', description: 'CONFLICT: the lines concerned', items: {} },
+      stockLocationCode: string(
+        'CONFLICT on shipping: the location the parcel ships from, where the units are not held',
+        'WH-A',
+      ),
+      requested: count('CONFLICT on quantities: the units asked for'),
+      currentExpiresAt: {
+        type: 'string',
+        format: 'date-time',
+        nullable: true,
+        description: 'CONFLICT on extending a reservation: when it expires now (null: never)',
+      },
     },
   }),
   RateLimitedProblem: extension('ProblemResponse', {
