@@ -30,27 +30,19 @@ export interface CustomerOrderDetailRows {
 export class OrderDetailQueries {
   constructor(private readonly repository: OrderDetailsRepository) {}
 
-  /** The order with its items and fulfillments (three statements at once), or undefined. */
+  /** The order with its items and fulfillments (one statement), or undefined. */
   async forStaff(orderId: string): Promise<StaffOrderDetailRows | undefined> {
-    const [order, items, fulfillments] = await Promise.all([
-      this.repository.order(orderId),
-      this.repository.detailItems(orderId),
-      this.repository.fulfillments(orderId, FULFILLMENTS_SHOWN),
-    ]);
-    return order ? { order, items, fulfillments } : undefined;
+    const row = await this.repository.staffView(orderId, FULFILLMENTS_SHOWN);
+    if (!row) return undefined;
+    const { items, fulfillments, ...order } = row;
+    return { order, items, fulfillments };
   }
 
-  /**
-   * The order only if it is `customerId`'s (else undefined, which reveals nothing), then its items
-   * and fulfillments.
-   */
+  /** The order only if it is `customerId`'s (else undefined, which reveals nothing), with its items and fulfillments. */
   async forCustomer(orderId: string, customerId: string): Promise<CustomerOrderDetailRows | undefined> {
-    const order = await this.repository.order(orderId, customerId);
-    if (!order) return undefined;
-    const [items, fulfillments] = await Promise.all([
-      this.repository.items(orderId),
-      this.repository.fulfillments(orderId, FULFILLMENTS_SHOWN),
-    ]);
+    const row = await this.repository.customerView(orderId, customerId, FULFILLMENTS_SHOWN);
+    if (!row) return undefined;
+    const { items, fulfillments, ...order } = row;
     return { order, items, fulfillments };
   }
 }
