@@ -3,7 +3,7 @@ import { createVariantWithStock } from './utils/factories';
 import { placeOrder } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 
-/** Payments never exceed the order's total: neither a payment nor an edit may make them (DESIGN.md §3). */
+/** Payments never exceed the order's total: neither a payment nor an edit may make them (docs/architecture.md §3). */
 describe('payments never exceed the total (e2e)', () => {
   let app: TestApp;
   let support: TestUser;

@@ -6,7 +6,7 @@ import { StockLocation } from '../src/catalog/stock-location.entity';
 
 /**
  * A partial return keeps further returns possible until every shipped unit is back; `returned`
- * means all of them are (DESIGN.md §3). In between, the order is delivered again.
+ * means all of them are (docs/architecture.md §3). In between, the order is delivered again.
  */
 describe('partial returns (e2e)', () => {
   let app: TestApp;

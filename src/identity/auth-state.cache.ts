@@ -8,7 +8,7 @@ export const AUTH_CACHE_MAX_USERS = 10000;
 
 /**
  * Each user's active flag, role, email and token version, per instance, so that an authenticated
- * request costs no database query (DESIGN.md §2a). Entries are dropped when the user changes:
+ * request costs no database query (docs/architecture.md §2a). Entries are dropped when the user changes:
  * on this instance when the change commits (AuthChangeSubscriber), on every instance when
  * PostgreSQL's notification of it arrives (AuthChangeListener).
  *

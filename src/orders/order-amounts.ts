@@ -8,7 +8,7 @@ export interface OrderAmounts {
 }
 
 /**
- * What may still be paid, in cents. Payments never exceed the total (DESIGN.md §3): a payment
+ * What may still be paid, in cents. Payments never exceed the total (docs/architecture.md §3): a payment
  * above this is refused, and so is an edit that would make it negative. Refunds do not make room
  * for more payments: amountPaid counts every payment received, refunds are counted apart.
  */

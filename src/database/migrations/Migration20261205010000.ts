@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Authentication without a query per request (DESIGN.md §2a, docs/operations.md "Authentication"):
+ * Authentication without a query per request (docs/architecture.md §2a, docs/operations.md "Authentication"):
  * `users.token_version` is carried by every token and raised to revoke them all; a trigger sends
  * `NOTIFY oms_user_auth, '<user id>'` whenever what the auth cache holds of a user changes (active
  * flag, role, token version, email) or the user is deleted, whatever wrote it. pg_notify is
