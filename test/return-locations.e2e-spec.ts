@@ -74,7 +74,7 @@ describe('where shipped units leave and returned units come back', () => {
   /** Two fresh locations, A before B in code order, and a variant with 10 units at each. */
   async function twoLocations() {
     const [a, b] = [await createLocation(app), await createLocation(app)].sort((p, q) =>
-      p.code.localeCompare(q.code),
+      p.code < q.code ? -1 : 1,
     );
     const { variant } = await createVariantWithStock(app, 10, a);
     await http(app)

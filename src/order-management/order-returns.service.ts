@@ -182,13 +182,13 @@ export class OrderReturnsService {
   }
 
   /**
-   * Per order item, the units still out by the location they shipped from, in location code order:
-   * the units that left on hand there (its fulfilled reservations: shipping a parcel fulfils the
-   * holds at the parcel's location, fulfilling a reservation directly records a parcel at the
-   * reservation's, so these are the shipped parcels' units by `warehouse_location`, and for
-   * parcels older than that rule, where stock really went down) minus the returned units that
-   * earlier returns attributed to that location (their `returned` history entries' `shippedFrom`;
-   * entries written before it was recorded count where they restocked).
+   * Per order item, its units still out by the location they shipped from, in location code order.
+   * Shipped from: the units that left on-hand stock there, i.e. its fulfilled reservations (a
+   * shipped parcel fulfils the holds at its `warehouseLocation`, and fulfilling a reservation
+   * directly records a shipped parcel at the reservation's location, so both agree; for parcels
+   * shipped before that rule, the reservations say where stock really went down). Still out: minus
+   * the units earlier returns counted there (their `returned` entries' `shippedFrom`; an entry
+   * written before that was recorded counts where it restocked).
    */
   private async unitsOutByLocation(orderId: string): Promise<Map<string, LocationUnits[]>> {
     const out = new Map<string, Map<string, number>>();
@@ -219,7 +219,7 @@ export class OrderReturnsService {
         [...byLocation]
           .filter(([id, quantity]) => quantity > 0 && codes.has(id))
           .map(([id, quantity]) => ({ stockLocationId: id, stockLocationCode: codes.get(id)!, quantity }))
-          .sort((a, b) => a.stockLocationCode.localeCompare(b.stockLocationCode)),
+          .sort((a, b) => byCode(a.stockLocationCode, b.stockLocationCode)),
       ]),
     );
   }
@@ -253,6 +253,9 @@ function takeFrom(locations: LocationUnits[], quantity: number): LocationUnits[]
   }
   return taken;
 }
+
+/** Code point order: the same on every machine, whatever its locale. */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const unitsOf = (locations: LocationUnits[]) => locations.reduce((sum, at) => sum + at.quantity, 0);
 
