@@ -244,7 +244,10 @@ export class FulfillmentStatusService {
     fulfillment: MovingFulfillment,
     data: Record<string, unknown>,
   ): Promise<void> {
-    // Creation checks the code; a parcel made before it did may name no location at all.
+    // Creation checks the code; a parcel made before it did may name no location at all. Whether
+    // the location is still active does not matter here: deactivating a location stops new parcels
+    // and holds there (FulfillmentService.create, the reservation statement), while the goods of
+    // parcels already made there are on its shelves and ship from it.
     const location = await this.catalog.findLocationByCode(fulfillment.warehouse_location);
     if (!location) {
       throw new ConflictError(

@@ -141,7 +141,10 @@ export class FulfillmentController {
       'pending → picking | cancelled; picking → packing | cancelled; packing → ready_to_ship | picking | cancelled; ' +
       'ready_to_ship → shipped | cancelled; shipped → partially_fulfilled | fulfilled; partially_fulfilled → fulfilled. ' +
       'An illegal move is a 409 INVALID_TRANSITION with `allowed`. Shipping fulfils the order’s reservations ' +
-      'at the parcel’s `warehouseLocation` (too few held there → 409 naming where the units are held). ' +
+      'at the parcel’s `warehouseLocation` (too few held there → 409 naming where the units are held), ' +
+      'also when that location was deactivated after the parcel was created: its goods are on that ' +
+      'location’s shelves and ship from there; an inactive location only refuses new parcels and new ' +
+      'reservations. ' +
       'Moving back from packing to picking clears pickingCompletedAt, packingStartedAt and ' +
       'packingCompletedAt; the next pass stamps them again.',
   })

@@ -5,6 +5,7 @@ import { BadRequestError, NotFoundError } from '../common/errors';
 import { parseInclusiveEnd, parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
 import { OrderHistory } from './order-history.entity';
+import { OrderHistoryAction } from './order-history-action.enum';
 import { CustomerTimelineEntry, toCustomerTimeline } from './customer-timeline';
 import { HistoryEntryResponse, ListHistoryQueryDto, ListOrderHistoryQueryDto } from './dto/history.dto';
 import { toHistoryEntryResponseFromRow } from './history.mapper';
@@ -79,6 +80,14 @@ export class HistoryQueryService {
         createdAt: new Date(row.created_at),
       })),
     );
+  }
+
+  /**
+   * The additional data of an order's entries of one action, in chain order: what an earlier step
+   * of the order recorded that a later one builds on (returns: where returned units went).
+   */
+  additionalDataOf(orderId: string, action: OrderHistoryAction): Promise<Record<string, unknown>[]> {
+    return this.repository.additionalDataOf(orderId, action);
   }
 
   /**

@@ -224,6 +224,15 @@ export class OrderHistoryRepository {
     );
   }
 
+  /** The additional data of the order's entries of one action, in chain order. */
+  async additionalDataOf(orderId: string, action: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.em.execute<{ additional_data: Record<string, unknown> | null }[]>(
+      'select additional_data from order_history where order_id = ? and action = ? order by sequence',
+      [orderId, action],
+    );
+    return rows.map((row) => row.additional_data ?? {});
+  }
+
   /** The order's number, or undefined when there is no such order. */
   async orderNumber(orderId: string): Promise<string | undefined> {
     const [row] = await this.em.execute<{ order_number: string }[]>(

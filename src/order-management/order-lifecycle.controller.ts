@@ -146,6 +146,14 @@ export class OrderLifecycleController {
   @ApiOperation({
     summary:
       'Receive returned items (at most what shipped and has not come back, else 409): sets quantityReturned, restocks the units marked restock (at stockLocationId, default where they shipped from). The order becomes returned once every shipped unit is back; after a partial return it is delivered again, so the rest can be returned later and refunds taken (roles: admin, warehouse)',
+    description:
+      'Each returned unit counts against a location it shipped from (the units that left its on-hand ' +
+      'stock for this order), location by location in location code order, never more at a location ' +
+      'than shipped from it minus what earlier returns counted there. A line with restock and no ' +
+      'stockLocationId goes back on hand at those locations (units shipped from A and B come back to A ' +
+      'and B); with stockLocationId, all its units go back there; restock: false puts nothing back. The ' +
+      '`returned` history entry records, per item, `shippedFrom` and `restockedAt` (location id, code, ' +
+      'quantity), which the next return reads.',
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404, 409)

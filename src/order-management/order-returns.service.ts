@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BadRequestError, ConflictError, FieldError } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
+import { HistoryQueryService } from '../history/history-query.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from '../orders/order.entity';
 import { OrderItem } from '../orders/order-item.entity';
@@ -24,6 +25,12 @@ const fail = (errors: FieldError[]) =>
  * the items sets each item's quantity_returned (never above what shipped), puts restocked units
  * back on hand, and moves the order to returned once every shipped unit is back. A partial return
  * moves it back to delivered: the rest can be returned later, and refunds taken meanwhile.
+ *
+ * Where returned units go back: each returned unit is counted against a location it shipped from,
+ * location by location in code order, never more at a location than shipped from it minus what
+ * earlier returns counted there (restocked or not); the `returned` history entry records both
+ * (`shippedFrom`, `restockedAt` per line) for the next return. Restocked units go back on hand at
+ * those locations, or all at the line's `stockLocationId` when the request names one.
  */
 @Injectable()
 export class OrderReturnsService {
@@ -33,6 +40,7 @@ export class OrderReturnsService {
     private readonly reservations: ReservationsService,
     private readonly fulfillment: FulfillmentService,
     private readonly details: OrderDetailsService,
+    private readonly history: HistoryQueryService,
   ) {}
 
   async requestReturn(orderId: string, dto: ReturnRequestDto): Promise<OrderDetailResponse> {
@@ -53,18 +61,17 @@ export class OrderReturnsService {
     assertActionAllowed(order, OrderAction.RECEIVE_RETURN);
     const { lines, shipped } = await this.returnable(order, dto.items);
 
-    const missing = dto.items
-      .map((line, index) => ({ line, index }))
-      .filter(({ line }) => line.restock && !line.stockLocationId);
-    const defaults = missing.length ? await this.shippedFrom(order.id) : new Map<string, string>();
+    // Under the order lock: earlier returns of this order are all committed and counted.
+    const out = await this.unitsOutByLocation(order.id);
+    const origins = lines.map(({ item, quantity }) => takeFrom(out.get(item.id) ?? [], quantity));
     const explicit = dto.items.filter((l) => l.restock && l.stockLocationId).map((l) => l.stockLocationId!);
-    const known = new Set((await this.catalog.findLocations(explicit)).map((l) => l.id));
+    const named = new Map((await this.catalog.findLocations(explicit)).map((l) => [l.id, l]));
     const errors: FieldError[] = [];
     dto.items.forEach((line, index) => {
       if (!line.restock) return;
-      if (line.stockLocationId && !known.has(line.stockLocationId)) {
+      if (line.stockLocationId && !named.has(line.stockLocationId)) {
         errors.push({ field: `items.${index}.stockLocationId`, message: 'no such stock location' });
-      } else if (!line.stockLocationId && !defaults.has(line.orderItemId)) {
+      } else if (!line.stockLocationId && unitsOf(origins[index]) < line.quantity) {
         errors.push({
           field: `items.${index}.stockLocationId`,
           message: 'is required: the item was not shipped from a known location',
@@ -76,15 +83,26 @@ export class OrderReturnsService {
     const received = [];
     for (const [index, { item, quantity }] of lines.entries()) {
       const line = dto.items[index];
-      const locationId = line.restock ? (line.stockLocationId ?? defaults.get(item.id)!) : null;
+      const shippedFrom = origins[index];
+      const location = line.stockLocationId ? named.get(line.stockLocationId)! : null;
+      const restockedAt: LocationUnits[] = !line.restock
+        ? []
+        : location
+          ? [{ stockLocationId: location.id, stockLocationCode: location.code, quantity }]
+          : shippedFrom;
       item.quantityReturned += quantity;
-      if (locationId) await this.catalog.adjustOnHand(item.productVariant.id, locationId, quantity);
+      for (const at of restockedAt) {
+        await this.catalog.adjustOnHand(item.productVariant.id, at.stockLocationId, at.quantity);
+      }
       received.push({
         orderItemId: item.id,
         sku: item.sku,
         quantity,
         restocked: line.restock,
-        stockLocationId: locationId,
+        // The one location restocked (null when none, or when the units went back to several).
+        stockLocationId: restockedAt.length === 1 ? restockedAt[0].stockLocationId : null,
+        shippedFrom,
+        restockedAt,
       });
     }
     // Every shipped unit back: returned. Some still out: delivered again, so that they can be returned
@@ -98,7 +116,7 @@ export class OrderReturnsService {
     await this.orders.changeStatus(order, complete ? OrderStatus.RETURNED : OrderStatus.DELIVERED, {
       action: OrderHistoryAction.RETURNED,
       description:
-        `Returned items received: ${received.map((r) => `${r.quantity} × ${r.sku}${r.restocked ? ' (restocked)' : ''}`).join(', ')}` +
+        `Returned items received: ${received.map((r) => `${r.quantity} × ${r.sku}${restockText(r.restockedAt)}`).join(', ')}` +
         (complete ? '' : `; partial return, ${outstanding} shipped unit(s) not returned`),
       additionalData: { items: received, complete, unitsNotReturned: outstanding },
     });
@@ -163,13 +181,85 @@ export class OrderReturnsService {
     return { lines: resolved, shipped };
   }
 
-  /** Order item → the location its units were shipped from (its first fulfilled reservation). */
-  private async shippedFrom(orderId: string): Promise<Map<string, string>> {
-    const result = new Map<string, string>();
+  /**
+   * Per order item, its units still out by the location they shipped from, in location code order.
+   * Shipped from: the units that left on-hand stock there, i.e. its fulfilled reservations (a
+   * shipped parcel fulfils the holds at its `warehouseLocation`, and fulfilling a reservation
+   * directly records a shipped parcel at the reservation's location, so both agree; for parcels
+   * shipped before that rule, the reservations say where stock really went down). Still out: minus
+   * the units earlier returns counted there (their `returned` entries' `shippedFrom`; an entry
+   * written before that was recorded counts where it restocked).
+   */
+  private async unitsOutByLocation(orderId: string): Promise<Map<string, LocationUnits[]>> {
+    const out = new Map<string, Map<string, number>>();
+    const add = (itemId: string, locationId: string, quantity: number) => {
+      const byLocation = out.get(itemId) ?? new Map<string, number>();
+      byLocation.set(locationId, (byLocation.get(locationId) ?? 0) + quantity);
+      out.set(itemId, byLocation);
+    };
     for (const r of await this.reservations.listForOrder(orderId)) {
-      if (r.quantityFulfilled > 0 && !result.has(r.orderItem.id))
-        result.set(r.orderItem.id, r.stockLocation.id);
+      if (r.quantityFulfilled > 0) add(r.orderItem.id, r.stockLocation.id, r.quantityFulfilled);
     }
-    return result;
+    for (const data of await this.history.additionalDataOf(orderId, OrderHistoryAction.RETURNED)) {
+      for (const line of (data.items ?? []) as RecordedReturnLine[]) {
+        if (!out.get(line.orderItemId)) continue;
+        const from = line.shippedFrom
+          ? line.shippedFrom
+          : line.restocked && line.stockLocationId
+            ? [{ stockLocationId: line.stockLocationId, quantity: line.quantity }]
+            : [];
+        for (const part of from) add(line.orderItemId, part.stockLocationId, -part.quantity);
+      }
+    }
+    const ids = [...new Set([...out.values()].flatMap((byLocation) => [...byLocation.keys()]))];
+    const codes = new Map((await this.catalog.findLocations(ids)).map((l) => [l.id, l.code]));
+    return new Map(
+      [...out].map(([itemId, byLocation]) => [
+        itemId,
+        [...byLocation]
+          .filter(([id, quantity]) => quantity > 0 && codes.has(id))
+          .map(([id, quantity]) => ({ stockLocationId: id, stockLocationCode: codes.get(id)!, quantity }))
+          .sort((a, b) => byCode(a.stockLocationCode, b.stockLocationCode)),
+      ]),
+    );
   }
 }
+
+/** Units of an item at one stock location. */
+interface LocationUnits {
+  stockLocationId: string;
+  stockLocationCode: string;
+  quantity: number;
+}
+
+/** A line of a `returned` history entry, as far as later returns read it. */
+interface RecordedReturnLine {
+  orderItemId: string;
+  quantity: number;
+  restocked?: boolean;
+  stockLocationId?: string | null;
+  shippedFrom?: { stockLocationId: string; quantity: number }[];
+}
+
+/** `quantity` units from the locations in their order, each giving at most what it has. */
+function takeFrom(locations: LocationUnits[], quantity: number): LocationUnits[] {
+  const taken: LocationUnits[] = [];
+  let left = quantity;
+  for (const at of locations) {
+    if (left === 0) break;
+    const take = Math.min(left, at.quantity);
+    if (take > 0) taken.push({ ...at, quantity: take });
+    left -= take;
+  }
+  return taken;
+}
+
+/** Code point order: the same on every machine, whatever its locale. */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const unitsOf = (locations: LocationUnits[]) => locations.reduce((sum, at) => sum + at.quantity, 0);
+
+const restockText = (restockedAt: LocationUnits[]) =>
+  restockedAt.length
+    ? ` (restocked at ${restockedAt.map((at) => `${at.stockLocationCode}: ${at.quantity}`).join(', ')})`
+    : '';

@@ -115,7 +115,9 @@ export class ReceivedItemDto extends ReturnItemDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Where to restock (default: the location the item was shipped from)',
+    description:
+      'Where to restock all units of the line (default: the locations the units shipped from, in ' +
+      'location code order, each taking at most the units that left it and have not come back)',
   })
   @Optional()
   @IsId()
