@@ -258,4 +258,51 @@ describe('fulfillment: one read model for GET, lists and actions', () => {
       expect(ids((await mine({}, warehouse).expect(200)).body)).toEqual([]);
     });
   });
+  describe('writes racing on one fulfillment', () => {
+    it('parallel PATCHes of different details and an assignment all land, each one version', async () => {
+      const created = await http(app)
+        .post(`${API}/orders/${orderId}/fulfillments`)
+        .set(warehouse.auth)
+        .send({ warehouseLocation: here, items: { [itemId]: 1 } })
+        .expect(201);
+      const id = created.body.id;
+      const patch = (body: object) =>
+        http(app).patch(`${API}/fulfillments/${id}`).set(warehouse.auth).send(body);
+      const answers = await Promise.all([
+        patch({ boxSize: 'S' }),
+        patch({ weight: 1.2 }),
+        patch({ pickingNotes: 'aisle 4' }),
+        patch({ packingNotes: 'fragile' }),
+        patch({ packingMaterials: ['void fill'] }),
+        http(app)
+          .post(`${API}/fulfillments/${id}/assign`)
+          .set(warehouse.auth)
+          .send({ assignedToId: picker.user.id }),
+      ]);
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      // Each answer is a distinct version: the changes were made one after the other.
+      expect(new Set(answers.map((res) => res.body.version))).toEqual(new Set([2, 3, 4, 5, 6, 7]));
+      expect((await get(id)).body).toMatchObject({
+        boxSize: 'S',
+        weight: '1.200',
+        pickingNotes: 'aisle 4',
+        packingNotes: 'fragile',
+        packingMaterials: ['void fill'],
+        assignedToId: picker.user.id,
+        version: 7,
+      });
+
+      // A PATCH racing the cancellation either lands before it or is refused, never after it.
+      const [cancel, late] = await Promise.all([move(id, S.CANCELLED), patch({ boxSize: 'XL' })]);
+      expect(cancel.status).toBe(200);
+      const final = (await get(id)).body;
+      expect(final.status).toBe(S.CANCELLED);
+      if (late.status === 200) {
+        expect(final).toMatchObject({ boxSize: 'XL', version: 9 });
+      } else {
+        expect(late.status).toBe(409);
+        expect(final).toMatchObject({ boxSize: 'S', version: 8 });
+      }
+    });
+  });
 });
