@@ -8,7 +8,6 @@ import { ParseIdPipe } from '../common/parse-id.pipe';
 import { STAFF_ROLES, UserRole } from '../identity/user-role.enum';
 import { FulfillmentService } from './fulfillment.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
-import { toFulfillmentResponse, toFulfillmentResponseFromRow } from './fulfillment-response';
 import {
   AssignFulfillmentDto,
   ChangeFulfillmentStatusDto,
@@ -18,13 +17,6 @@ import {
   UpdatePackingDetailsDto,
 } from './dto/fulfillment.dto';
 import { FulfillmentResponse, FulfillmentStatisticsResponse } from './dto/fulfillment-response.dto';
-
-const toPageResponse = (
-  page: Page<Parameters<typeof toFulfillmentResponse>[0]>,
-): Page<FulfillmentResponse> => ({
-  ...page,
-  data: page.data.map(toFulfillmentResponse),
-});
 
 @ApiTags('fulfillment')
 @Controller()
@@ -55,7 +47,7 @@ export class FulfillmentController {
     @Param('orderId', ParseIdPipe) orderId: string,
     @Body() dto: CreateFulfillmentDto,
   ): Promise<FulfillmentResponse> {
-    return toFulfillmentResponse(await this.fulfillments.create(orderId, dto));
+    return this.fulfillments.create(orderId, dto);
   }
 
   @Get('orders/:orderId/fulfillments')
@@ -67,7 +59,7 @@ export class FulfillmentController {
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: PageQueryDto,
   ): Promise<Page<FulfillmentResponse>> {
-    return toPageResponse(await this.queries.byOrder(orderId, query));
+    return this.queries.byOrder(orderId, query);
   }
 
   @Get('fulfillments')
@@ -101,7 +93,7 @@ export class FulfillmentController {
   @ApiOkResponse({ type: FulfillmentResponse })
   @ApiProblems(400, 404)
   async get(@Param('id', ParseIdPipe) id: string): Promise<FulfillmentResponse> {
-    return toFulfillmentResponse(await this.queries.get(id));
+    return this.queries.get(id);
   }
 
   @Patch('fulfillments/:id')
@@ -116,7 +108,7 @@ export class FulfillmentController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: UpdatePackingDetailsDto,
   ): Promise<FulfillmentResponse> {
-    return toFulfillmentResponse(await this.fulfillments.updatePackingDetails(id, dto));
+    return this.fulfillments.updatePackingDetails(id, dto);
   }
 
   @Post('fulfillments/:id/assign')
@@ -129,7 +121,7 @@ export class FulfillmentController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: AssignFulfillmentDto,
   ): Promise<FulfillmentResponse> {
-    return toFulfillmentResponse(await this.fulfillments.assign(id, dto.assignedToId));
+    return this.fulfillments.assign(id, dto.assignedToId);
   }
 
   @Post('fulfillments/:id/status')
@@ -154,6 +146,6 @@ export class FulfillmentController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ChangeFulfillmentStatusDto,
   ): Promise<FulfillmentResponse> {
-    return toFulfillmentResponseFromRow(await this.fulfillments.changeStatus(id, dto.status, dto.notes));
+    return this.fulfillments.changeStatus(id, dto.status, dto.notes);
   }
 }

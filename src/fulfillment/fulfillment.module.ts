@@ -9,6 +9,7 @@ import { OrderFulfillment } from './order-fulfillment.entity';
 import { FulfillmentService } from './fulfillment.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
 import { FulfillmentRepository } from './fulfillment.repository';
+import { FulfillmentQueryRepository } from './fulfillment-query.repository';
 import { FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentController } from './fulfillment.controller';
 import { MyFulfillmentsController } from './my-fulfillments.controller';
@@ -24,7 +25,13 @@ import { ReservationFulfilmentController } from './reservation-fulfilment.contro
     ReservationsModule,
   ],
   controllers: [FulfillmentController, MyFulfillmentsController, ReservationFulfilmentController],
-  providers: [FulfillmentRepository, FulfillmentService, FulfillmentQueryService, FulfillmentStatusService],
+  providers: [
+    FulfillmentRepository,
+    FulfillmentQueryRepository,
+    FulfillmentService,
+    FulfillmentQueryService,
+    FulfillmentStatusService,
+  ],
   exports: [FulfillmentService, FulfillmentQueryService],
 })
 export class FulfillmentModule {}

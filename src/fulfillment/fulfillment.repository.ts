@@ -4,9 +4,9 @@ import { executePrepared } from '../database/prepared-statement';
 import { HISTORY_APPEND_CTES, NewHistoryEntry } from '../history/order-history.repository';
 import { lockOrdersSql } from '../orders/orders.repository';
 import { FulfillmentStatus } from './fulfillment-status.enum';
-import { FULFILLMENT_COLUMNS, FulfillmentRow } from './fulfillment-response';
+import { FULFILLMENT_COLUMNS, FulfillmentRow } from './fulfillment-query.repository';
 import { FulfillmentItems } from './order-fulfillment.entity';
-import { STAMPS_ON_ENTRY } from './fulfillment-state-machine';
+import { OPEN_STATUSES, STAMPS_ON_ENTRY } from './fulfillment-state-machine';
 
 export interface MoveInput {
   fulfillmentId: string;
@@ -107,9 +107,199 @@ select m.*, v.found, h.id as order_id, v.order_status, v.order_number, v.fulfill
 
 const MOVE_SQL = new Map(Object.values(FulfillmentStatus).map((to) => [to, moveSql(to)]));
 
+/** A new fulfillment (creation: pending; a reservation handed over directly: shipped). */
+export interface NewFulfillment {
+  id: string;
+  orderId: string;
+  status: FulfillmentStatus;
+  warehouseLocation: string;
+  items: FulfillmentItems;
+  assignedToId: string | null;
+  now: Date;
+}
+
+/** A fulfillment locked for a change (lockForChange), with what the change checks and records. */
+export interface LockedFulfillmentRow {
+  id: string;
+  order_id: string;
+  fulfillment_number: string;
+  status: FulfillmentStatus;
+  assigned_to_id: string | null;
+}
+
+/** Package details a PATCH may set; a key that is absent is left as it is, `null` clears it. */
+export interface PackingDetails {
+  boxSize?: string | null;
+  /** Kilograms, as numeric text. */
+  weight?: string | null;
+  packingMaterials?: string[] | null;
+  pickingNotes?: string | null;
+  packingNotes?: string | null;
+}
+
+/** Each package detail's column and the cast of its parameter. */
+const DETAIL_COLUMNS: Record<keyof PackingDetails, { column: string; cast: string }> = {
+  boxSize: { column: 'box_size', cast: 'varchar' },
+  weight: { column: 'weight', cast: 'numeric' },
+  packingMaterials: { column: 'packing_materials', cast: 'jsonb' },
+  pickingNotes: { column: 'picking_notes', cast: 'text' },
+  packingNotes: { column: 'packing_notes', cast: 'text' },
+};
+
+/** A fulfillment cancelled with its order (cancelOpen). */
+export interface CancelledFulfillmentRow {
+  id: string;
+  fulfillment_number: string;
+  from_status: FulfillmentStatus;
+}
+
+const RETURNING_ROW = `returning ${FULFILLMENT_COLUMNS}`;
+
+/**
+ * The write side of order_fulfillments: EVERY write of the table is one of these statements
+ * (never an entity flush; docs/data-access.md, "Fulfillment"). Each keeps `version` and
+ * `updated_at` as the entity's optimistic version would: +1 and now on every change.
+ */
 @Injectable()
 export class FulfillmentRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Inserts a fulfillment with the next number of `fulfillment_number_seq`: FUL-<year>-<6 digits>
+   * (more digits past 999999), unique without races. `assignedToId` is stamped `assigned_at` now;
+   * a `shipped` one is stamped `shipped_at` now. Returns the number.
+   */
+  async insert(input: NewFulfillment): Promise<{ id: string; fulfillment_number: string }> {
+    const [row] = await this.em.execute<{ id: string; fulfillment_number: string }[]>(
+      `insert into order_fulfillments
+         (id, order_id, fulfillment_number, status, warehouse_location, items, assigned_to_id, assigned_at,
+          shipped_at, version, created_at, updated_at)
+       select p.id, p.order_id, format('FUL-%s-%s', p.year, lpad(n.v::text, greatest(6, length(n.v::text)), '0')),
+              p.status, p.warehouse_location, p.items, p.assigned_to_id,
+              case when p.assigned_to_id is not null then p.now end,
+              case when p.status = 'shipped' then p.now end, 1, p.now, p.now
+         from (select ?::uuid as id, ?::uuid as order_id, ?::text as year, ?::fulfillment_status as status,
+                      ?::varchar as warehouse_location, ?::jsonb as items, ?::uuid as assigned_to_id,
+                      ?::timestamptz as now) p
+        cross join (select nextval('fulfillment_number_seq') as v) n
+       returning id, fulfillment_number`,
+      [
+        input.id,
+        input.orderId,
+        String(input.now.getUTCFullYear()),
+        input.status,
+        input.warehouseLocation,
+        JSON.stringify(input.items),
+        input.assignedToId,
+        input.now,
+      ],
+    );
+    return row;
+  }
+
+  /**
+   * Takes the order lock through the fulfillment (the order row, lockOrdersSql), then the
+   * fulfillment row's (FOR UPDATE: its newest version): one statement, locks in the order every
+   * change of a fulfillment takes them. Undefined when there is no such fulfillment.
+   */
+  async lockForChange(id: string): Promise<LockedFulfillmentRow | undefined> {
+    const [row] = await this.em.execute<LockedFulfillmentRow[]>(
+      `with target as materialized (select order_id from order_fulfillments where id = ?),
+            locked_order as materialized (${lockOrdersSql('select order_id from target')})
+       select f.id, f.order_id, f.fulfillment_number, f.status, f.assigned_to_id
+         from order_fulfillments f
+        where f.id = ? and (select count(*) from locked_order) >= 0
+          for update of f`,
+      [id, id],
+    );
+    return row;
+  }
+
+  /** Sets the given package details; writes nothing when each already has its value. */
+  async updateDetails(id: string, details: PackingDetails, now: Date): Promise<void> {
+    const given = (Object.keys(DETAIL_COLUMNS) as (keyof PackingDetails)[]).filter(
+      (key) => details[key] !== undefined,
+    );
+    if (given.length === 0) return;
+    const values = given.map((key) => {
+      const value = details[key];
+      return key === 'packingMaterials' && value !== null ? JSON.stringify(value) : value;
+    });
+    const columns = given.map((key) => DETAIL_COLUMNS[key].column);
+    const params = given.map((key) => `?::${DETAIL_COLUMNS[key].cast}`);
+    await this.em.execute(
+      `update order_fulfillments
+          set ${columns.map((column, i) => `${column} = ${params[i]}`).join(', ')},
+              version = version + 1, updated_at = ?
+        where id = ? and (${columns.join(', ')}, null) is distinct from (${params.join(', ')}, null)`,
+      [...values, now, id, ...values],
+    );
+  }
+
+  /** Gives the fulfillment to `userId`, stamping `assigned_at`. */
+  async assign(id: string, userId: string, now: Date): Promise<void> {
+    await this.em.execute(
+      `update order_fulfillments
+          set assigned_to_id = ?, assigned_at = ?, version = version + 1, updated_at = ?
+        where id = ?`,
+      [userId, now, now, id],
+    );
+  }
+
+  /**
+   * The guarded move of the longer path (moves that change the order too, see MoveRow.special):
+   * only from `from`; stamps the stage timestamps of `to` (STAMPS_ON_ENTRY). The moved row, or
+   * undefined when the fulfillment is no longer in `from`. The caller holds the order lock.
+   */
+  async moveFrom(
+    id: string,
+    from: FulfillmentStatus,
+    to: FulfillmentStatus,
+    now: Date,
+  ): Promise<FulfillmentRow | undefined> {
+    const stamps = STAMPS_ON_ENTRY[to];
+    const sets = [
+      'status = ?',
+      'version = version + 1',
+      'updated_at = ?',
+      ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
+      ...stamps.latest.map((column) => `${column} = ?`),
+      ...stamps.cleared.map((column) => `${column} = null`),
+    ];
+    const [row] = await this.em.execute<FulfillmentRow[]>(
+      `update order_fulfillments set ${sets.join(', ')} where id = ? and status = ? ${RETURNING_ROW}`,
+      [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from],
+    );
+    return row;
+  }
+
+  /** The fulfillment's status as stored (for the 409 of a move that lost a race). */
+  async statusOf(id: string): Promise<FulfillmentStatus | undefined> {
+    const [row] = await this.em.execute<{ status: FulfillmentStatus }[]>(
+      'select status from order_fulfillments where id = ?',
+      [id],
+    );
+    return row?.status;
+  }
+
+  /**
+   * Cancels every fulfillment of the order that has not shipped (OPEN_STATUSES), in one statement:
+   * the rows locked, stamped `cancelled_at`; returns each with the status it left. The caller
+   * holds the order lock.
+   */
+  cancelOpen(orderId: string, now: Date): Promise<CancelledFulfillmentRow[]> {
+    return this.em.execute<CancelledFulfillmentRow[]>(
+      `update order_fulfillments f
+          set status = ?, cancelled_at = ?, updated_at = ?, version = f.version + 1
+         from (select id, status from order_fulfillments
+                where order_id = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})
+                order by id
+                for update) old
+        where f.id = old.id
+        returning f.id, f.fulfillment_number, old.status as from_status`,
+      [FulfillmentStatus.CANCELLED, now, now, orderId, ...OPEN_STATUSES],
+    );
+  }
 
   /** The move statement (above): one round trip. */
   async move(input: MoveInput): Promise<MoveRow> {

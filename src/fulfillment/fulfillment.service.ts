@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { BadRequestError, ConflictError } from '../common/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../common/errors';
+import { UnitOfWork } from '../common/unit-of-work';
 import { CatalogService } from '../catalog/catalog.service';
 import { StockLocation } from '../catalog/stock-location.entity';
-import { OrderHistoryService } from '../history/order-history.service';
+import { OrderHistoryService, RecordHistoryInput } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { User } from '../identity/user.entity';
 import { UserRole } from '../identity/user-role.enum';
@@ -16,9 +17,10 @@ import { OPEN_STATUSES } from './fulfillment-state-machine';
 import { unitsLeftToFulfil } from './fulfillment-quantities';
 import { FULFILLABLE_ORDER_STATUSES, FulfillmentStatusService } from './fulfillment-status.service';
 import { FulfillmentQueryService } from './fulfillment-query.service';
-import { FulfillmentRow } from './fulfillment-response';
-import { OrderFulfillment } from './order-fulfillment.entity';
+import { toFulfillmentResponse } from './fulfillment-response';
+import { FulfillmentRepository, LockedFulfillmentRow, PackingDetails } from './fulfillment.repository';
 import { CreateFulfillmentDto, UpdatePackingDetailsDto } from './dto/fulfillment.dto';
+import { FulfillmentResponse } from './dto/fulfillment-response.dto';
 import { gramsToWeight, weightToGrams } from './dto/fulfillment-validators';
 
 const ASSIGNABLE_ROLES: readonly UserRole[] = [UserRole.WAREHOUSE, UserRole.ADMIN];
@@ -34,11 +36,17 @@ export interface ItemShortfall {
 /**
  * Creating, assigning and packing fulfillments, plus what the order lifecycle needs from this module
  * (cancel the open ones, shipped quantities). Status moves live in FulfillmentStatusService.
+ *
+ * Writes of order_fulfillments are FulfillmentRepository statements, never entity flushes. An
+ * action answers with what GET /fulfillments/:id shows: it flushes the unit of work and reads
+ * the fulfillment with the GET's own query (FulfillmentQueryService.get); a status move maps the
+ * row its statement returns with the same mapper.
  */
 @Injectable()
 export class FulfillmentService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: FulfillmentRepository,
+    private readonly uow: UnitOfWork,
     private readonly orders: OrdersService,
     private readonly users: UsersService,
     private readonly history: OrderHistoryService,
@@ -53,9 +61,9 @@ export class FulfillmentService {
    * creations see each other: per item, the quantity over non-cancelled fulfillments never exceeds
    * the quantity ordered.
    */
-  async create(orderId: string, dto: CreateFulfillmentDto): Promise<OrderFulfillment> {
+  async create(orderId: string, dto: CreateFulfillmentDto): Promise<FulfillmentResponse> {
     const location = await this.shippingLocation(dto.warehouseLocation);
-    const order = await this.orders.lock(orderId);
+    const order = await this.orders.lockStatus(orderId);
     if (!FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
       throw new ConflictError(
         `Order ${order.orderNumber} is ${order.status}; only confirmed or processing orders can be fulfilled`,
@@ -65,7 +73,9 @@ export class FulfillmentService {
     const requested = Object.fromEntries(
       Object.entries(dto.items).map(([id, quantity]) => [id.toLowerCase(), quantity]),
     );
-    const items = new Map((await this.orders.items(orderId)).map((item) => [item.id, item]));
+    const items = new Map(
+      (await this.orders.itemLines(orderId, Object.keys(requested))).map((item) => [item.id, item]),
+    );
     const unknown = Object.keys(requested).filter((id) => !items.has(id));
     if (unknown.length) {
       throw new BadRequestError(
@@ -95,23 +105,35 @@ export class FulfillmentService {
     }
     const assignee = dto.assignedToId ? await this.assignee(dto.assignedToId) : null;
 
-    const fulfillment = new OrderFulfillment(order, await this.nextNumber(), location.code, requested);
-    this.em.persist(fulfillment);
-    await this.history.record({
-      order,
-      action: OrderHistoryAction.STATUS_CHANGED,
-      description: `Fulfillment ${fulfillment.fulfillmentNumber} created at ${fulfillment.warehouseLocation}`,
-      additionalData: {
-        fulfillmentId: fulfillment.id,
-        fulfillmentNumber: fulfillment.fulfillmentNumber,
-        from: null,
-        to: FulfillmentStatus.PENDING,
-        warehouseLocation: fulfillment.warehouseLocation,
-        items: requested,
-      },
+    const { id, fulfillment_number: number } = await this.repository.insert({
+      id: randomUUID(),
+      orderId: order.id,
+      status: FulfillmentStatus.PENDING,
+      warehouseLocation: location.code,
+      items: requested,
+      assignedToId: assignee?.id ?? null,
+      now: new Date(),
     });
-    if (assignee) await this.assignTo(fulfillment, assignee);
-    return fulfillment;
+    // Its entries in one statement: created, then assigned when it was created with an assignee.
+    await this.history.recordMany([
+      {
+        order: order.id,
+        action: OrderHistoryAction.STATUS_CHANGED,
+        description: `Fulfillment ${number} created at ${location.code}`,
+        additionalData: {
+          fulfillmentId: id,
+          fulfillmentNumber: number,
+          from: null,
+          to: FulfillmentStatus.PENDING,
+          warehouseLocation: location.code,
+          items: requested,
+        },
+      },
+      ...(assignee
+        ? [this.assignmentEntry({ id, order_id: order.id, fulfillment_number: number }, assignee, null)]
+        : []),
+    ]);
+    return this.answer(id);
   }
 
   /**
@@ -139,7 +161,7 @@ export class FulfillmentService {
     // Locks the reservation, refuses an inactive one or more than it holds, takes the units off stock.
     const reservation = await this.reservations.fulfil(reservationId, quantity);
     const itemId = reservation.orderItem.id;
-    const item = (await this.orders.items(order.id)).find((i) => i.id === itemId)!;
+    const [item] = await this.orders.itemLines(order.id, [itemId]);
     const inFulfillments = (await this.queries.committedQuantities(order.id))[itemId] ?? 0;
     const remaining = item.quantity - inFulfillments;
     if (quantity > remaining) {
@@ -155,21 +177,25 @@ export class FulfillmentService {
       );
     }
     const location = await this.catalog.getLocation(reservation.stockLocation.id);
-    const parcel = new OrderFulfillment(order, await this.nextNumber(), location.code, {
-      [itemId]: quantity,
+    const items = { [itemId]: quantity };
+    const parcel = await this.repository.insert({
+      id: randomUUID(),
+      orderId: order.id,
+      status: FulfillmentStatus.SHIPPED,
+      warehouseLocation: location.code,
+      items,
+      assignedToId: null,
+      now: new Date(),
     });
-    parcel.status = FulfillmentStatus.SHIPPED;
-    parcel.shippedAt = new Date();
-    this.em.persist(parcel);
-    // Written now: the shipped quantities that decide the order's status are read by SQL.
-    await this.em.flush();
-    await this.status.recordShipment(order, parcel.fulfillmentNumber, {
+    // The reservation's changes are written before the statements that decide the order's status.
+    await this.uow.flush();
+    await this.status.recordShipment(order, parcel.fulfillment_number, {
       fulfillmentId: parcel.id,
-      fulfillmentNumber: parcel.fulfillmentNumber,
+      fulfillmentNumber: parcel.fulfillment_number,
       from: null,
       to: FulfillmentStatus.SHIPPED,
       warehouseLocation: location.code,
-      items: parcel.items,
+      items,
       reservationId,
       direct: true,
     });
@@ -177,29 +203,34 @@ export class FulfillmentService {
   }
 
   /** Gives an open fulfillment to an active warehouse or admin user; history `assigned`. */
-  async assign(id: string, assignedToId: string): Promise<OrderFulfillment> {
-    const { fulfillment } = await this.status.lock(id);
-    this.assertOpen(fulfillment, 'assigned');
-    await this.assignTo(fulfillment, await this.assignee(assignedToId));
-    return fulfillment;
+  async assign(id: string, assignedToId: string): Promise<FulfillmentResponse> {
+    const fulfillment = await this.lockOpen(id, 'assigned');
+    const user = await this.assignee(assignedToId);
+    await this.repository.assign(id, user.id, new Date());
+    await this.history.record(this.assignmentEntry(fulfillment, user, fulfillment.assigned_to_id));
+    return this.answer(id);
   }
 
   /** Box, weight, materials and notes, while the fulfillment has not shipped; `null` clears a field. */
-  async updatePackingDetails(id: string, dto: UpdatePackingDetailsDto): Promise<OrderFulfillment> {
-    const { fulfillment } = await this.status.lock(id);
-    this.assertOpen(fulfillment, 'changed');
-    if (dto.boxSize !== undefined) fulfillment.boxSize = dto.boxSize;
-    if (dto.weight !== undefined) {
-      fulfillment.weight = dto.weight === null ? null : gramsToWeight(weightToGrams(dto.weight)!);
-    }
-    if (dto.packingMaterials !== undefined) fulfillment.packingMaterials = dto.packingMaterials;
-    if (dto.pickingNotes !== undefined) fulfillment.pickingNotes = dto.pickingNotes;
-    if (dto.packingNotes !== undefined) fulfillment.packingNotes = dto.packingNotes;
-    return fulfillment;
+  async updatePackingDetails(id: string, dto: UpdatePackingDetailsDto): Promise<FulfillmentResponse> {
+    await this.lockOpen(id, 'changed');
+    const details: PackingDetails = {
+      boxSize: dto.boxSize,
+      weight:
+        dto.weight === undefined || dto.weight === null
+          ? dto.weight
+          : gramsToWeight(weightToGrams(dto.weight)!),
+      packingMaterials: dto.packingMaterials,
+      pickingNotes: dto.pickingNotes,
+      packingNotes: dto.packingNotes,
+    };
+    await this.repository.updateDetails(id, details, new Date());
+    return this.answer(id);
   }
 
-  changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<FulfillmentRow> {
-    return this.status.changeStatus(id, to, notes);
+  /** A status move, answered with the row its statement returns (the read model's columns). */
+  async changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<FulfillmentResponse> {
+    return toFulfillmentResponse(await this.status.changeStatus(id, to, notes));
   }
 
   /** For the order lifecycle: cancels every fulfillment that has not shipped; returns how many. */
@@ -221,14 +252,27 @@ export class FulfillmentService {
     return this.queries.hasShipped(orderId);
   }
 
-  private assertOpen(fulfillment: OrderFulfillment, what: string): void {
+  /** The action's answer: its writes flushed, then the fulfillment as GET /fulfillments/:id reads it. */
+  private async answer(id: string): Promise<FulfillmentResponse> {
+    await this.uow.flush();
+    return this.queries.get(id);
+  }
+
+  /**
+   * Locks the fulfillment (after its order) for a change that is allowed only while it is open:
+   * 404 when there is no such fulfillment, 409 when it has shipped or is cancelled.
+   */
+  private async lockOpen(id: string, what: string): Promise<LockedFulfillmentRow> {
+    const fulfillment = await this.repository.lockForChange(id);
+    if (!fulfillment) throw new NotFoundError('Fulfillment', id);
     if (!OPEN_STATUSES.includes(fulfillment.status)) {
       throw new ConflictError(
-        `Fulfillment ${fulfillment.fulfillmentNumber} is ${fulfillment.status}; it can only be ${what} ` +
+        `Fulfillment ${fulfillment.fulfillment_number} is ${fulfillment.status}; it can only be ${what} ` +
           `while ${OPEN_STATUSES.join(', ')}`,
         { fulfillmentStatus: fulfillment.status },
       );
     }
+    return fulfillment;
   }
 
   /**
@@ -256,26 +300,22 @@ export class FulfillmentService {
     return user;
   }
 
-  private async assignTo(fulfillment: OrderFulfillment, user: User): Promise<void> {
-    const previous = fulfillment.assignedTo?.id ?? null;
-    fulfillment.assignedTo = user;
-    fulfillment.assignedAt = new Date();
-    await this.history.record({
-      order: fulfillment.order,
+  /** The `assigned` history entry of giving the fulfillment to `user`. */
+  private assignmentEntry(
+    fulfillment: Pick<LockedFulfillmentRow, 'id' | 'order_id' | 'fulfillment_number'>,
+    user: User,
+    previousAssignedToId: string | null,
+  ): RecordHistoryInput {
+    return {
+      order: fulfillment.order_id,
       action: OrderHistoryAction.ASSIGNED,
-      description: `Fulfillment ${fulfillment.fulfillmentNumber} assigned to ${user.fullName}`,
+      description: `Fulfillment ${fulfillment.fulfillment_number} assigned to ${user.fullName}`,
       additionalData: {
         fulfillmentId: fulfillment.id,
-        fulfillmentNumber: fulfillment.fulfillmentNumber,
+        fulfillmentNumber: fulfillment.fulfillment_number,
         assignedToId: user.id,
-        previousAssignedToId: previous,
+        previousAssignedToId,
       },
-    });
-  }
-
-  /** FUL-<year>-<6 digits>, from a sequence: unique without races. */
-  private async nextNumber(): Promise<string> {
-    const [row] = await this.em.execute<{ n: string }[]>("select nextval('fulfillment_number_seq') as n");
-    return `FUL-${new Date().getUTCFullYear()}-${String(row.n).padStart(6, '0')}`;
+    };
   }
 }

@@ -5,7 +5,6 @@ import { ApiPageResponse, ApiProblems } from '../common/openapi';
 import { Page } from '../common/pagination';
 import { UserRole } from '../identity/user-role.enum';
 import { FulfillmentQueryService } from './fulfillment-query.service';
-import { toFulfillmentResponse } from './fulfillment-response';
 import { MyFulfillmentsQueryDto } from './dto/fulfillment.dto';
 import { FulfillmentResponse } from './dto/fulfillment-response.dto';
 
@@ -26,7 +25,6 @@ export class MyFulfillmentsController {
     @CurrentUser() actor: Actor,
     @Query() query: MyFulfillmentsQueryDto,
   ): Promise<Page<FulfillmentResponse>> {
-    const page = await this.queries.byAssignee(actor.id, query);
-    return { ...page, data: page.data.map(toFulfillmentResponse) };
+    return this.queries.byAssignee(actor.id, query);
   }
 }
