@@ -14,6 +14,8 @@ import { guardRequestInput } from './common/input-guard';
 import { registerSecurityHeaders } from './common/security-headers';
 import { applyOpenApiConventions } from './common/openapi-conventions';
 import { UserRole } from './identity/user-role.enum';
+import { ReplicaRouter } from './database/replica-router';
+import { rememberWritePositions } from './database/write-positions';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -107,6 +109,8 @@ export async function createApp(
   // 415. Errors Fastify raises itself (413, 415, malformed JSON) and unknown routes need no
   // handler of ours: Nest installs its exception layer as Fastify's error and not-found handler,
   // and it runs the global ProblemFilter.
+  // With read replicas: each user's write position, recorded before the answer leaves.
+  rememberWritePositions(fastify, app.get(ReplicaRouter));
   registerRequestLogging(fastify, app.get(PINO));
   fastify.removeContentTypeParser('text/plain');
   guardRequestInput(fastify);

@@ -8,6 +8,7 @@ import { FulfillmentQueryService } from './fulfillment-query.service';
 import { toFulfillmentResponse } from './fulfillment-response';
 import { MyFulfillmentsQueryDto } from './dto/fulfillment.dto';
 import { FulfillmentResponse } from './dto/fulfillment-response.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('fulfillment')
 @Controller('me/fulfillments')
@@ -22,6 +23,7 @@ export class MyFulfillmentsController {
   })
   @ApiPageResponse(FulfillmentResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async mine(
     @CurrentUser() actor: Actor,
     @Query() query: MyFulfillmentsQueryDto,

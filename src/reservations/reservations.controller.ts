@@ -15,6 +15,7 @@ import {
   OrderReservationsQueryDto,
   ReservationResponse,
 } from './dto/reservation.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('reservations')
 @Controller()
@@ -43,6 +44,7 @@ export class ReservationsController {
   })
   @ApiPageResponse(ReservationResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListReservationsQueryDto): Promise<Page<ReservationResponse>> {
     const page = await this.reservations.list(query);
     return { ...page, data: page.data.map(toReservationResponse) };
@@ -53,6 +55,7 @@ export class ReservationsController {
   @ApiOperation({ summary: "An order's reservations (roles: admin, support, warehouse)" })
   @ApiPageResponse(ReservationResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   async listForOrder(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: OrderReservationsQueryDto,
