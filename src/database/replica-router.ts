@@ -129,8 +129,9 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
   /** Runs a read on a replica when one may answer it, else on the primary (also when the replica fails). */
   async read<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
     if (em.isInTransaction()) return this.onPrimary('transaction', work);
+    if (!this.positions) return this.onPrimary('replica_down', work); // not started (or stopped)
     const actorId = RequestContext.current()?.actorId;
-    const required = actorId ? await this.positions!.required(actorId) : 0n;
+    const required = actorId ? await this.positions.required(actorId) : 0n;
     if (required === undefined) return this.onPrimary('position_unknown', work);
     const choice = this.choose(required);
     if (typeof choice === 'string') return this.onPrimary(choice, work);

@@ -37,6 +37,7 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
   let replica: Client | undefined;
   let a: Instance;
   let b: Instance;
+  let strict: Instance; // the same replica with a tight lag bound
   let support: string;
   let admin: string;
   let orderId: string;
@@ -56,14 +57,17 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
       };
       // Migrations and demo data run on the primary before the replica serves anything.
       a = await startInstance('replica-a', { ...env, DB_MIGRATE_ON_START: 'true', SEED_DEMO_DATA: 'true' });
-      b = await startInstance('replica-b', env);
+      [b, strict] = await Promise.all([
+        startInstance('replica-b', env),
+        startInstance('replica-strict', { ...env, DB_REPLICA_MAX_LAG_MS: '500' }),
+      ]);
       replica = await cluster.replicaSession();
       support = await login(a.url, 'support@oms.local', 'support-password-123');
       admin = await login(b.url, 'admin@oms.local', 'admin-password-123');
       const orders = await call(a.url, 'GET', '/api/v1/orders?pageSize=1', { token: support });
       orderId = orders.body.data[0].id as string;
     } catch (error) {
-      await Promise.all([a?.stop(), b?.stop()]);
+      await Promise.all([a?.stop(), b?.stop(), strict?.stop()]);
       await replica?.end();
       await cluster.destroy();
       throw error;
@@ -71,14 +75,14 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), strict?.stop()]);
     await replica?.end().catch(() => undefined);
     await cluster?.destroy();
   });
 
   it('serves list reads from the replica: the replica executes them and reports its own connections', async () => {
     // Both instances have seen the replica up (its first poll after the start).
-    for (const instance of [a, b]) {
+    for (const instance of [a, b, strict]) {
       await waitFor(`${instance.name} to see the replica up`, async () => {
         const ready = await call(instance.url, 'GET', '/health/ready');
         return ready.body?.info?.replicas?.status === 'up';
@@ -139,6 +143,23 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
           reason: 'own_write_not_replayed',
         });
       expect(fallbacks).toBeGreaterThanOrEqual(100);
+
+      // The instance whose bound (500 ms) the paused replica now exceeds reads everything from the
+      // primary — the same user gets the fresh notes there — and its readiness says so, still 200.
+      const ready = await call(strict.url, 'GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.info.replicas.status).toBe('degraded');
+      expect(ready.body.info.replicas.replicas['replica-0'].state).toBe('lagging');
+      expect(ready.body.info.replicas.replicas['replica-0'].lagMs).toBeGreaterThan(500);
+      const viaStrict = await notesOf(strict.url, admin);
+      expect(viaStrict.status).toBe(200);
+      expect(viaStrict.body.meta.total).toBe(totalBefore + 100);
+      expect(
+        metricValue(await strict.metrics(), 'oms_db_replica_fallbacks_total', { reason: 'replica_lagging' }),
+      ).toBeGreaterThan(0);
+      expect(
+        metricValue(await strict.metrics(), 'oms_db_replica_lag_seconds', { replica: 'replica-0' }),
+      ).toBeGreaterThan(0.5);
     } finally {
       await replica!.query('select pg_wal_replay_resume()');
     }
