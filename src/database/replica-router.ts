@@ -38,6 +38,8 @@ interface Replica {
   polledAt: number;
   polling: boolean;
   error?: string;
+  /** What the log last said about it, so that only changes are logged. */
+  logged?: 'answering' | 'failing';
 }
 
 interface PrimarySample {
@@ -264,18 +266,29 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
       const lsn = parseLsn(row?.lsn);
       if (lsn === undefined) {
         // Not in recovery: not a streaming replica (e.g. promoted); it serves no read.
-        replica.error = 'not a streaming replica (pg_last_wal_replay_lsn() is null)';
+        this.failing(replica, 'not a streaming replica (pg_last_wal_replay_lsn() is null)');
         return;
       }
       // The position as the replica reports it now (it may restart lower after a crash).
       replica.replayLsn = lsn;
       replica.polledAt = Date.now();
       replica.error = undefined;
+      if (replica.logged !== 'answering') {
+        replica.logged = 'answering';
+        this.logger.log(`${replica.name} answers (replayed up to ${row.lsn})`);
+      }
     } catch (error) {
-      replica.error = (error as Error).message;
+      this.failing(replica, (error as Error).message);
     } finally {
       replica.polling = false;
     }
+  }
+
+  private failing(replica: Replica, message: string): void {
+    replica.error = message;
+    if (replica.logged === 'failing') return;
+    replica.logged = 'failing';
+    this.logger.warn(`${replica.name} does not serve reads (the primary answers them): ${message}`);
   }
 
   private positionError(error: Error): void {
