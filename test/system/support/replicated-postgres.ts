@@ -97,6 +97,8 @@ export async function startReplicatedPostgres(database = 'oms'): Promise<Replica
       '-R',
       '-X',
       'stream',
+      // An immediate checkpoint to start from, instead of waiting for a spread one (minutes).
+      '--checkpoint=fast',
       '--no-sync',
     ]);
     // postgresql.auto.conf is read after postgresql.conf: the replica's own port wins.
