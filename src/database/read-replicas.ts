@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpException } from '@nestjs/common';
-import { RequestContext as OrmRequestContext } from '@mikro-orm/core';
+import { RequestContext as OrmRequestContext, TransactionContext } from '@mikro-orm/core';
 import type {
   AnyEntity,
   ConnectionType,
@@ -112,7 +112,9 @@ export function inReplicaRead(): boolean {
  */
 export function readFromReplica<T>(work: () => Promise<T>): Promise<T> {
   if (inReplicaRead()) return work();
-  const em = OrmRequestContext.getEntityManager();
+  // Inside a transaction the request's own fork does not know it is in one (a fork does not follow
+  // the transaction context): ask the transaction's EntityManager first.
+  const em = TransactionContext.getEntityManager() ?? OrmRequestContext.getEntityManager();
   const driver = em?.getDriver();
   if (!em || !(driver instanceof ReplicaRoutingPostgreSqlDriver) || !driver.router) return work();
   return driver.router.read(em, work);

@@ -1,5 +1,5 @@
-import type { MikroORM } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/core';
+import { RequestContext as OrmRequestContext, TransactionContext } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { AppConfig } from '../config/app-config';
 import { RequestContext } from '../common/request-context';
 import { DomainError } from '../common/errors';
@@ -153,9 +153,35 @@ describe('ReplicaRouter', () => {
   });
 });
 
-describe('readFromReplica without replicas', () => {
-  it('runs the read as it is, outside any replica scope', async () => {
+describe('readFromReplica', () => {
+  it('runs the read as it is, outside any replica scope, without replicas', async () => {
     expect(await readFromReplica(() => Promise.resolve(inReplicaRead()))).toBe(false);
+  });
+
+  it("hands the router the transaction's EntityManager inside a write transaction (the request's fork does not know it is in one)", async () => {
+    const driver = Object.create(ReplicaRoutingPostgreSqlDriver.prototype) as ReplicaRoutingPostgreSqlDriver;
+    const seen: boolean[] = [];
+    driver.router = {
+      read: <T>(em: EntityManager, work: () => Promise<T>) => {
+        seen.push(em.isInTransaction());
+        return work();
+      },
+    };
+    const fake = (inTransaction: boolean) => {
+      const em = {
+        name: 'default',
+        getDriver: () => driver,
+        isInTransaction: () => inTransaction,
+        fork: () => em,
+      };
+      return em as unknown as EntityManager;
+    };
+    const read = () => readFromReplica(() => Promise.resolve('rows'));
+    await OrmRequestContext.create(fake(false), async () => {
+      await read();
+      await TransactionContext.create(fake(true), read);
+    });
+    expect(seen).toEqual([false, true]);
   });
 });
 
