@@ -62,7 +62,15 @@ export interface ReplicaReadRouter {
  * reads nobody marked, and MikroORM's own `connectionType: 'read'` — stays on the primary.
  */
 export class ReplicaRoutingPostgreSqlDriver extends PostgreSqlDriver {
+  /** Whether this process has any replica configured: without, a marked read is a plain call. */
+  static inUse = false;
+
   router?: ReplicaReadRouter;
+
+  constructor(...args: ConstructorParameters<typeof PostgreSqlDriver>) {
+    super(...args);
+    ReplicaRoutingPostgreSqlDriver.inUse = true;
+  }
 
   override getConnection(_type: ConnectionType = 'write'): PostgreSqlConnection {
     const chosen = replicaScope.getStore();
@@ -111,7 +119,7 @@ export function inReplicaRead(): boolean {
  * yet caught up with the calling user's own last write.
  */
 export function readFromReplica<T>(work: () => Promise<T>): Promise<T> {
-  if (inReplicaRead()) return work();
+  if (!ReplicaRoutingPostgreSqlDriver.inUse || inReplicaRead()) return work();
   // Inside a transaction the request's own fork does not know it is in one (a fork does not follow
   // the transaction context): ask the transaction's EntityManager first.
   const em = TransactionContext.getEntityManager() ?? OrmRequestContext.getEntityManager();

@@ -177,10 +177,15 @@ describe('readFromReplica', () => {
       return em as unknown as EntityManager;
     };
     const read = () => readFromReplica(() => Promise.resolve('rows'));
-    await OrmRequestContext.create(fake(false), async () => {
-      await read();
-      await TransactionContext.create(fake(true), read);
-    });
+    ReplicaRoutingPostgreSqlDriver.inUse = true; // as when the ORM has created its routing driver
+    try {
+      await OrmRequestContext.create(fake(false), async () => {
+        await read();
+        await TransactionContext.create(fake(true), read);
+      });
+    } finally {
+      ReplicaRoutingPostgreSqlDriver.inUse = false;
+    }
     expect(seen).toEqual([false, true]);
   });
 });
