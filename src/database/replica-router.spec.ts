@@ -38,7 +38,7 @@ function makeRouter(maxLagMs = 1000) {
     RequestContext.run({ requestId: 'test', actorId: userId }, () =>
       router.read(em, () => Promise.resolve(inReplicaRead() ? 'replica' : 'primary')),
     );
-  return { router, wal, metrics, em, whereRuns, replica };
+  return { router, wal, metrics, em, whereRuns, replica, primary };
 }
 
 describe('ReplicaRouter', () => {
@@ -78,6 +78,20 @@ describe('ReplicaRouter', () => {
     wal.replica = 200;
     await jest.advanceTimersByTimeAsync(REPLICA_POLL_INTERVAL_MS);
     expect(await whereRuns('writer')).toBe('replica');
+    await router.onApplicationShutdown();
+  });
+
+  it("keeps a user's reads on the primary when the position of their write could not be read", async () => {
+    const { router, whereRuns, primary } = makeRouter(60_000);
+    router.onModuleInit();
+    await jest.advanceTimersByTimeAsync(REPLICA_POLL_INTERVAL_MS);
+    primary.execute.mockImplementationOnce(() =>
+      Promise.reject(new Error('timeout exceeded when trying to connect')),
+    );
+    await router.rememberWrite('writer');
+    await jest.advanceTimersByTimeAsync(REPLICA_POLL_INTERVAL_MS);
+    expect(await whereRuns('writer')).toBe('primary');
+    expect(await whereRuns('someone-else')).toBe('replica');
     await router.onApplicationShutdown();
   });
 

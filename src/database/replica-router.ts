@@ -17,6 +17,8 @@ import { MemoryReadPositions, ReadPositions, RedisReadPositions } from './read-p
 export const REPLICA_POLL_INTERVAL_MS = 150;
 /** A poll that does not answer within this marks the replica down until one does. */
 const POLL_TIMEOUT_MS = 1000;
+/** A position no replica reaches: remembered when a write's position could not be read. */
+const UNKNOWN_POSITION = 1n << 62n;
 /** A replica whose last good poll is older than this is treated as down. */
 const STALE_AFTER_MS = 1000;
 
@@ -162,10 +164,11 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
         'select pg_current_wal_lsn()::text as lsn',
       );
       const lsn = parseLsn(row?.lsn);
-      if (lsn !== undefined) await this.positions!.remember(userId, lsn);
+      await this.positions!.remember(userId, lsn ?? UNKNOWN_POSITION);
     } catch (error) {
-      // No position to remember: the primary is not answering, so neither did the write.
+      // The write may have committed all the same: this user reads from the primary for a while.
       this.logger.warn(`could not read the write position: ${(error as Error).message}`);
+      await this.positions!.remember(userId, UNKNOWN_POSITION);
     }
   }
 
