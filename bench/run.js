@@ -8,6 +8,7 @@
 // drops the database.
 // Options: --duration=10 --warmup=2 --only=id,id --connections=N --skip-build --keep-db --db=NAME --trace-sql
 //          --profile=<scenario id> (writes a --cpu-prof of OMS for that scenario) --cold-starts=3
+//          --replica: instead, the read scenarios with one streaming replica vs none (bench/replica.js)
 const { execSync } = require('node:child_process');
 const { existsSync, readFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
@@ -123,6 +124,7 @@ async function login(baseUrl, email, password) {
 }
 
 async function main() {
+  if (process.argv.includes('--replica')) return require('./replica').main();
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
   log(`load average at start: ${loadavg()} (${os.cpus().length} cores)`);

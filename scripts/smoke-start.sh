@@ -10,7 +10,7 @@ unset DATABASE_URL REDIS_URL
 export EMBEDDED_PG_PORT="${SMOKE_PG_PORT:-54391}"
 export OMS_DATA_DIR="$(mktemp -d)"
 # As root PostgreSQL runs as the unprivileged `postgres` user; a folder it can enter keeps the data
-# here (else it would move to /var/lib/oms-embedded, docs/operations.md §10), where cleanup removes it.
+# here (else it would move to /var/lib/oms-embedded, docs/operations.md §11), where cleanup removes it.
 # scripts/fresh-clone-check.sh covers the 0700 case.
 chmod 755 "$OMS_DATA_DIR"
 

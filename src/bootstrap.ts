@@ -15,6 +15,8 @@ import { registerSecurityHeaders } from './common/security-headers';
 import { answerClientError, answerFrameworkError } from './common/framework-errors';
 import { applyOpenApiConventions } from './common/openapi-conventions';
 import { UserRole } from './identity/user-role.enum';
+import { ReplicaRouter } from './database/replica-router';
+import { rememberWritePositions } from './database/write-positions';
 
 export const API_PREFIX = 'api/v1';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -132,6 +134,8 @@ export async function createApp(
   // 415. Errors Fastify raises itself (413, 415, malformed JSON) and unknown routes need no
   // handler of ours: Nest installs its exception layer as Fastify's error and not-found handler,
   // and it runs the global ProblemFilter.
+  // With read replicas: each user's write position, recorded before the answer leaves.
+  rememberWritePositions(fastify, app.get(ReplicaRouter));
   registerRequestLogging(fastify, app.get(PINO));
   fastify.removeContentTypeParser('text/plain');
   guardRequestInput(fastify);

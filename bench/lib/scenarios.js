@@ -159,4 +159,4 @@ function scenarios(fx, tokens) {
   ];
 }
 
-module.exports = { scenarios, API };
+module.exports = { scenarios, API, dynamic, json };

@@ -89,6 +89,21 @@ export class EnvironmentVariables {
   @Min(100)
   DB_STATEMENT_TIMEOUT_MS: number = 15000;
 
+  /** Streaming replicas for reads that may be slightly stale (comma-separated postgres:// URLs). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*postgres(ql)?:\/\/[^,\s]+(\s*,\s*postgres(ql)?:\/\/[^,\s]+)*\s*$/, {
+    message: 'DATABASE_REPLICA_URLS must be postgres:// connection URLs separated by commas',
+  })
+  DATABASE_REPLICA_URLS?: string;
+
+  /** A replica further behind the primary than this serves no read (the primary answers). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  DB_REPLICA_MAX_LAG_MS: number = 1000;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)

@@ -17,6 +17,7 @@ import {
   UpdatePackingDetailsDto,
 } from './dto/fulfillment.dto';
 import { FulfillmentResponse, FulfillmentStatisticsResponse } from './dto/fulfillment-response.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('fulfillment')
 @Controller()
@@ -55,6 +56,7 @@ export class FulfillmentController {
   @ApiOperation({ summary: 'The fulfillments of an order (roles: admin, support, warehouse)' })
   @ApiPageResponse(FulfillmentResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   async byOrder(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: PageQueryDto,
@@ -71,6 +73,7 @@ export class FulfillmentController {
   })
   @ApiPageResponse(FulfillmentResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListFulfillmentsQueryDto): Promise<Page<FulfillmentResponse>> {
     return this.queries.list(query);
   }
@@ -83,6 +86,7 @@ export class FulfillmentController {
   })
   @ApiOkResponse({ type: FulfillmentStatisticsResponse })
   @ApiProblems(400)
+  @MayReadFromReplica()
   statistics(@Query() query: FulfillmentStatisticsQueryDto): Promise<FulfillmentStatisticsResponse> {
     return this.queries.statistics(query);
   }

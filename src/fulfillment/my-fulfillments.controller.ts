@@ -7,6 +7,7 @@ import { UserRole } from '../identity/user-role.enum';
 import { FulfillmentQueryService } from './fulfillment-query.service';
 import { MyFulfillmentsQueryDto } from './dto/fulfillment.dto';
 import { FulfillmentResponse } from './dto/fulfillment-response.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('fulfillment')
 @Controller('me/fulfillments')
@@ -21,6 +22,7 @@ export class MyFulfillmentsController {
   })
   @ApiPageResponse(FulfillmentResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async mine(
     @CurrentUser() actor: Actor,
     @Query() query: MyFulfillmentsQueryDto,

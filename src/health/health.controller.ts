@@ -6,6 +6,7 @@ import { DomainError } from '../common/errors';
 import { ProblemResponse } from '../common/openapi';
 import { NoThrottle } from '../common/throttling';
 import { RedisHealthIndicator } from './redis.health';
+import { ReplicaRouter } from '../database/replica-router';
 
 @ApiTags('operations')
 @Controller('health')
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: MikroOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly replicas: ReplicaRouter,
   ) {}
 
   @Get('live')
@@ -32,7 +34,13 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database (and Redis when configured) answer; 503 otherwise (public)' })
+  @ApiOperation({
+    summary: 'The database (and Redis when configured) answer; 503 otherwise (public)',
+    description:
+      'With read replicas (DATABASE_REPLICA_URLS), `replicas` lists each one as `up`, `lagging` (beyond ' +
+      'DB_REPLICA_MAX_LAG_MS) or `down`, and its own status is `degraded` when any is not up: still 200, ' +
+      'since the primary then answers every read.',
+  })
   @ApiResponse({
     status: 503,
     description: 'Not ready: `checks` names each dependency and its status',
@@ -41,10 +49,20 @@ export class HealthController {
   @HealthCheck()
   async ready() {
     try {
-      return await this.health.check([
+      const result = await this.health.check([
         () => this.db.pingCheck('database', { timeout: 2000 }),
         () => this.redis.check('redis'),
       ]);
+      if (!this.replicas.enabled) return result;
+      // Reported, never failing the probe: without replicas the primary serves every read.
+      const states = this.replicas.status();
+      const replicas = {
+        status: states.every((replica) => replica.state === 'up') ? 'up' : 'degraded',
+        replicas: Object.fromEntries(
+          states.map(({ name, state, lagMs }) => [name, lagMs === undefined ? { state } : { state, lagMs }]),
+        ),
+      };
+      return { ...result, info: { ...result.info, replicas }, details: { ...result.details, replicas } };
     } catch (error) {
       throw notReady(error);
     }

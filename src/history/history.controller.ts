@@ -8,6 +8,7 @@ import { STAFF_ROLES, UserRole } from '../identity/user-role.enum';
 import { HistoryQueryService } from './history-query.service';
 import { toHistoryEntryResponse } from './history.mapper';
 import { HistoryEntryResponse, ListHistoryQueryDto } from './dto/history.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 /** The audit trail across orders. Read only: no route changes or deletes history. */
 @ApiTags('history')
@@ -24,6 +25,7 @@ export class HistoryController {
   })
   @ApiPageResponse(HistoryEntryResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListHistoryQueryDto): Promise<Page<HistoryEntryResponse>> {
     const page = await this.queries.list(query);
     return { ...page, data: page.data.map(toHistoryEntryResponse) };
@@ -34,6 +36,7 @@ export class HistoryController {
   @ApiOperation({ summary: 'One history entry (roles: admin, support, warehouse)' })
   @ApiOkResponse({ type: HistoryEntryResponse })
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   async get(@Param('id', ParseIdPipe) id: string): Promise<HistoryEntryResponse> {
     return toHistoryEntryResponse(await this.queries.get(id));
   }

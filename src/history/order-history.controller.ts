@@ -13,6 +13,7 @@ import {
   HistoryVerificationResponse,
   ListOrderHistoryQueryDto,
 } from './dto/history.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 /** One order's audit trail. Read only: no route changes or deletes history. */
 @ApiTags('history')
@@ -33,6 +34,7 @@ export class OrderHistoryController {
   })
   @ApiPageResponse(HistoryEntryResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   list(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: ListOrderHistoryQueryDto,

@@ -87,6 +87,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly dbReads = new Counter({
+    name: 'oms_db_reads_total',
+    help: 'Reads that a read replica may answer (DATABASE_REPLICA_URLS), by the server that answered: replica or primary',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly replicaFallbacks = new Counter({
+    name: 'oms_db_replica_fallbacks_total',
+    help: 'Replica-eligible reads answered by the primary, by reason (replica_down, replica_lagging, own_write_not_replayed, transaction, position_unknown, replica_error)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private replicaStatus?: () => { name: string; state: string; lagMs?: number }[];
+
   constructor(@Optional() private readonly orm?: MikroORM) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oms_' });
     const pool = () => this.pool();
@@ -125,6 +141,48 @@ export class MetricsService {
         this.set(pool()?.max ?? 0);
       },
     });
+  }
+
+  /** Called once by the replica router: the lag and state gauges read it on each scrape. */
+  watchReplicas(status: () => { name: string; state: string; lagMs?: number }[]): void {
+    if (this.replicaStatus) {
+      this.replicaStatus = status;
+      return;
+    }
+    this.replicaStatus = status;
+    const current = () => this.replicaStatus?.() ?? [];
+    new Gauge({
+      name: 'oms_db_replica_lag_seconds',
+      help: 'How far each read replica is behind the primary, in seconds (absent while it is down)',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const replica of current()) {
+          if (replica.lagMs !== undefined) this.set({ replica: replica.name }, replica.lagMs / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'oms_db_replica_up',
+      help: 'Whether each read replica serves reads (1) or not (0: down, or lagging beyond DB_REPLICA_MAX_LAG_MS)',
+      labelNames: ['replica', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const replica of current()) {
+          this.set({ replica: replica.name, state: replica.state }, replica.state === 'up' ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  recordDbRead(target: 'primary' | 'replica'): void {
+    this.dbReads.inc({ target });
+  }
+
+  recordReplicaFallback(reason: string): void {
+    this.replicaFallbacks.inc({ reason });
   }
 
   observeHttp(method: string, route: string | undefined, statusCode: number, seconds: number): void {

@@ -26,6 +26,7 @@ import { STAFF_ROLES } from '../identity/user-role.enum';
 import { NotesService } from './notes.service';
 import { toNoteResponse } from './note-response';
 import { CreateNoteDto, ListNotesQueryDto, NoteResponse, UpdateNoteDto } from './dto/note.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('notes')
 @Controller()
@@ -57,6 +58,7 @@ export class NotesController {
   })
   @ApiPageResponse(NoteResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   async byOrder(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: ListNotesQueryDto,

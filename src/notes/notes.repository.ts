@@ -3,6 +3,7 @@ import { FilterQuery, LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
 import { OrderNote } from './order-note.entity';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 type OrderBy = Record<string, 'asc' | 'desc'>[];
 type PageQuery = Pick<PageQueryDto, 'page' | 'pageSize'>;
@@ -32,6 +33,7 @@ export class NotesRepository {
     return note;
   }
 
+  @MayReadFromReplica()
   async pageOfOrder(
     orderId: string,
     filter: { isInternal?: boolean },
@@ -50,6 +52,7 @@ export class NotesRepository {
   }
 
   /** Public notes of the order, scoped by its customer too, newest first. */
+  @MayReadFromReplica()
   async publicPageOfCustomerOrder(
     orderId: string,
     customerId: string,

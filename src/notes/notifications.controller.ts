@@ -8,6 +8,7 @@ import { UserRole } from '../identity/user-role.enum';
 import { NotificationsService } from './notifications.service';
 import { toNotificationResponse } from './note-response';
 import { ListNotificationsQueryDto, NotificationResponse } from './dto/notification.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('notifications')
 @Controller('notifications')
@@ -22,6 +23,7 @@ export class NotificationsController {
   })
   @ApiPageResponse(NotificationResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListNotificationsQueryDto): Promise<Page<NotificationResponse>> {
     const page = await this.notifications.list(query);
     return { ...page, data: page.data.map(toNotificationResponse) };

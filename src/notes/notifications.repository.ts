@@ -5,6 +5,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
 import { CustomerNotification } from './customer-notification.entity';
 import { NotificationStatus } from './notification-status.enum';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 const UNDELIVERED = [NotificationStatus.PENDING, NotificationStatus.FAILED];
 
@@ -86,6 +87,7 @@ export class NotificationsRepository {
     return this.em.findOne(CustomerNotification, { id }, { refresh: true });
   }
 
+  @MayReadFromReplica()
   async page(
     filter: NotificationFilter,
     orderBy: Record<string, 'asc' | 'desc'>[],

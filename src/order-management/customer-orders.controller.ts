@@ -10,6 +10,7 @@ import { CustomerTimelineEntryResponse } from '../history/dto/history.dto';
 import { CustomerOrdersService } from './customer-orders.service';
 import { CustomerOrderDetailResponse, CustomerOrderResponse } from './dto/customer-order.dto';
 import { ReturnRequestDto } from './dto/order-actions.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 /** A customer's own orders; anything not theirs is a 404. */
 @ApiTags('me')
@@ -25,6 +26,7 @@ export class CustomerOrdersController {
   })
   @ApiPageResponse(CustomerOrderResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   list(@CurrentUser() me: Actor, @Query() query: PageQueryDto): Promise<Page<CustomerOrderResponse>> {
     return this.customerOrders.list(me.id, query);
   }
@@ -33,6 +35,7 @@ export class CustomerOrdersController {
   @ApiOperation({ summary: 'My order: items, status and shipments (roles: customer)' })
   @ApiOkResponse({ type: CustomerOrderDetailResponse })
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   get(@CurrentUser() me: Actor, @Param('id', ParseIdPipe) id: string): Promise<CustomerOrderDetailResponse> {
     return this.customerOrders.get(id, me.id);
   }
@@ -41,6 +44,7 @@ export class CustomerOrdersController {
   @ApiOperation({ summary: 'The public notes of my order, newest first (roles: customer)' })
   @ApiPageResponse(CustomerNoteResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   notes(
     @CurrentUser() me: Actor,
     @Param('id', ParseIdPipe) id: string,
@@ -55,6 +59,7 @@ export class CustomerOrdersController {
   })
   @ApiOkResponse({ type: [CustomerTimelineEntryResponse] })
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   timeline(
     @CurrentUser() me: Actor,
     @Param('id', ParseIdPipe) id: string,

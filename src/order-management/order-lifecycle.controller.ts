@@ -22,6 +22,7 @@ import {
   ReturnRequestDto,
 } from './dto/order-actions.dto';
 import { OrderDetailResponse } from './dto/order-detail.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 const { ADMIN, SUPPORT, WAREHOUSE } = UserRole;
 
@@ -51,6 +52,7 @@ export class OrderLifecycleController {
   })
   @ApiOkResponse({ type: OrderDetailResponse })
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   get(@Param('id', ParseIdPipe) id: string): Promise<OrderDetailResponse> {
     return this.details.get(id);
   }

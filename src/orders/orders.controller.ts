@@ -9,6 +9,7 @@ import { OrdersService } from './orders.service';
 import { OrderPlacementService } from './order-placement.service';
 import { toOrderResponse, toOrderSummaryResponse } from './order-response';
 import { CreateOrderDto, ListOrdersQueryDto, OrderResponse, OrderSummaryResponse } from './dto/order.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 /** Placing and finding orders. Reading one order and its lifecycle live in order-management. */
 @ApiTags('orders')
@@ -41,6 +42,7 @@ export class OrdersController {
   })
   @ApiPageResponse(OrderSummaryResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListOrdersQueryDto): Promise<Page<OrderSummaryResponse>> {
     const page = await this.orders.list(query);
     return { ...page, data: page.data.map(toOrderSummaryResponse) };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 /** The analytics time buckets: `day` or `week` (weeks start on Monday, as date_trunc has them). */
 export type BucketInterval = 'day' | 'week';
@@ -49,6 +50,7 @@ export class AnalyticsRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** Per bucket of shipped_at: fulfillments shipped and the average seconds of each stage. */
+  @MayReadFromReplica()
   fulfillmentBuckets({ from, to, interval }: BucketRange): Promise<(StageRow & { bucket_start: string })[]> {
     const range = [from.toISOString(), to.toISOString()];
     return this.em.execute<(StageRow & { bucket_start: string })[]>(
@@ -67,6 +69,7 @@ export class AnalyticsRepository {
   }
 
   /** The same averages over the whole range. */
+  @MayReadFromReplica()
   async fulfillmentOverall({ from, to }: BucketRange): Promise<StageRow> {
     const [row] = await this.em.execute<StageRow[]>(
       `select ${STAGES} from order_fulfillments f
@@ -77,6 +80,7 @@ export class AnalyticsRepository {
   }
 
   /** Per bucket of created_at: history entries per action (a bucket with none has one row, action null). */
+  @MayReadFromReplica()
   historyCounts({ from, to, interval }: BucketRange): Promise<HistoryCountRow[]> {
     const range = [from.toISOString(), to.toISOString()];
     return this.em.execute<HistoryCountRow[]>(

@@ -11,6 +11,7 @@ import {
   FulfillmentAnalyticsResponse,
   HistoryAnalyticsResponse,
 } from './dto/dashboard.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('dashboard')
 @Controller('dashboard')
@@ -24,6 +25,7 @@ export class DashboardController {
       'Orders and fulfillments by status, active and soon-expiring reservations, pending notifications (roles: admin, support)',
   })
   @ApiOkResponse({ type: DashboardSummaryResponse })
+  @MayReadFromReplica()
   summary(): Promise<DashboardSummaryResponse> {
     return this.dashboard.summary();
   }
@@ -42,6 +44,7 @@ export class AnalyticsController {
   })
   @ApiOkResponse({ type: FulfillmentAnalyticsResponse })
   @ApiProblems(400)
+  @MayReadFromReplica()
   fulfillment(@Query() query: AnalyticsQueryDto): Promise<FulfillmentAnalyticsResponse> {
     return this.analytics.fulfillment(query);
   }
@@ -52,6 +55,7 @@ export class AnalyticsController {
   })
   @ApiOkResponse({ type: HistoryAnalyticsResponse })
   @ApiProblems(400)
+  @MayReadFromReplica()
   history(@Query() query: AnalyticsQueryDto): Promise<HistoryAnalyticsResponse> {
     return this.analytics.history(query);
   }

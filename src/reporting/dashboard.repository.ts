@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 export interface DashboardSummaryRow {
   orders: Record<string, number> | null;
@@ -20,6 +21,7 @@ export interface DashboardSummaryRow {
 export class DashboardRepository {
   constructor(private readonly em: EntityManager) {}
 
+  @MayReadFromReplica()
   async summary(): Promise<DashboardSummaryRow> {
     const [row] = await this.em.execute<DashboardSummaryRow[]>(
       `select

@@ -14,6 +14,7 @@ import {
   OrderReservationsQueryDto,
   ReservationResponse,
 } from './dto/reservation.dto';
+import { MayReadFromReplica } from '../database/read-replicas';
 
 @ApiTags('reservations')
 @Controller()
@@ -42,6 +43,7 @@ export class ReservationsController {
   })
   @ApiPageResponse(ReservationResponse)
   @ApiProblems(400)
+  @MayReadFromReplica()
   async list(@Query() query: ListReservationsQueryDto): Promise<Page<ReservationResponse>> {
     const page = await this.reservations.list(query);
     return { ...page, data: page.data.map(toReservationResponse) };
@@ -52,6 +54,7 @@ export class ReservationsController {
   @ApiOperation({ summary: "An order's reservations (roles: admin, support, warehouse)" })
   @ApiPageResponse(ReservationResponse)
   @ApiProblems(400, 404)
+  @MayReadFromReplica()
   async listForOrder(
     @Param('orderId', ParseIdPipe) orderId: string,
     @Query() query: OrderReservationsQueryDto,
