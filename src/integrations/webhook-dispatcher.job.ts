@@ -53,8 +53,9 @@ type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
  * 3. send — outside any transaction, concurrently, each bounded by WEBHOOK_TIMEOUT_MS: a hanging
  *    receiver holds one slot of MAX_IN_FLIGHT until its timeout, nothing else.
  * 4. settle — marks the delivery sent, schedules a retry with exponential backoff, or marks it
- *    failed after WEBHOOK_MAX_ATTEMPTS; only while it still has the attempt count this dispatcher
- *    claimed, so a delivery re-claimed after a lease expiry is settled once.
+ *    failed after WEBHOOK_MAX_ATTEMPTS; only while it still carries the claim token this
+ *    dispatcher's claim set, so a delivery re-claimed after a lease expiry, or redelivered while a
+ *    send was in flight, is settled by its current claim only.
  *
  * Each delivery is sent once in normal operation; a process dying between send and settle leaves
  * it to be sent again after the lease: at least once, receivers deduplicate on X-OMS-Event-Id.
