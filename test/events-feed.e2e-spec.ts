@@ -17,11 +17,12 @@ describe('event feed (e2e)', () => {
   let app: TestApp;
   let admin: TestUser;
   let support: TestUser;
+  let warehouse: TestUser;
   let customer: TestUser;
 
   beforeAll(async () => {
     app = await createTestApp(WEBHOOK_TEST_SETTINGS);
-    ({ admin, support, customer } = await createUsersOfEveryRole(app));
+    ({ admin, support, warehouse, customer } = await createUsersOfEveryRole(app));
   });
 
   afterAll(async () => {
@@ -139,7 +140,7 @@ describe('event feed (e2e)', () => {
     await http(app).get('/api/v1/events').set(customer.auth).expect(403);
   });
 
-  it('keeps note texts, IPs and user agents out of events', async () => {
+  it('keeps note texts, warehouse notes, IPs and user agents out of events', async () => {
     const order = await placeOneItemOrder(app, support, customer);
     const text = 'Customer called: leave the parcel behind the blue door';
     await http(app)
@@ -156,7 +157,40 @@ describe('event feed (e2e)', () => {
       },
       () => events.some((e) => e.type === 'note_added'),
     );
+
+    // Warehouse notes typed on status moves stay in the history, not in events.
+    await confirmOrder(app, support, order.id);
+    const parcel = await http(app)
+      .post(`/api/v1/orders/${order.id}/fulfillments`)
+      .set(warehouse.auth)
+      .send({ warehouseLocation: order.locationCode, items: { [order.itemId]: order.quantity } })
+      .expect(201);
+    for (const status of ['picking', 'packing', 'ready_to_ship', 'shipped']) {
+      await http(app)
+        .post(`/api/v1/fulfillments/${parcel.body.id}/status`)
+        .set(warehouse.auth)
+        .send({ status, notes: `SECRET ${status}: the customer is rude, ring twice` })
+        .expect(200);
+    }
+    const [stored] = await sql<{ n: number }>(
+      app,
+      `select count(*)::int as n from order_history where order_id = ? and additional_data->>'notes' like 'SECRET%'`,
+      [order.id],
+    );
+    expect(stored.n).toBe(4);
+    await until(
+      async () => {
+        events.length = 0;
+        events.push(...(await page(null, 500, { orderId: order.id })).data);
+      },
+      () => events.some((e) => e.type === 'shipped'),
+    );
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['processing_started', 'status_changed', 'packed', 'shipped']),
+    );
     const serialized = JSON.stringify(events);
+    expect(serialized).not.toContain('SECRET');
+    expect(serialized).not.toContain('ring twice');
     expect(serialized).not.toContain('blue door');
     expect(serialized).not.toContain('SecretAgent');
     expect(serialized).not.toMatch(/ipAddress|userAgent/);

@@ -11,6 +11,12 @@ import {
 import { verifyWebhookSignature } from '../src/notes/webhook-signature';
 import { WebhookDispatcherJob } from '../src/integrations/webhook-dispatcher.job';
 import { WebhookAddressGuard } from '../src/integrations/webhook-address-guard';
+import {
+  ClaimedDelivery,
+  WebhookDeliveriesRepository,
+} from '../src/integrations/webhook-deliveries.repository';
+import { WebhookDeliveryStatus } from '../src/integrations/webhook-delivery-status.enum';
+import { UnitOfWork } from '../src/common/unit-of-work';
 
 const SECRET = 'receiver-secret-0123456789-abcdefghijklmnop';
 
@@ -140,6 +146,27 @@ describe('webhook subscriptions (e2e)', () => {
     expect(sent.map((d) => [d.eventId, d.attempts, d.responseStatus]).sort()).toEqual(
       expected.map((e) => [e.id, 1, 204]).sort(),
     );
+    // `sort` is honoured (the default, -createdAt, cannot tell these two apart when one fan-out
+    // queued both).
+    for (const [sort, actions] of [
+      ['sequence', ['confirmed', 'shipped']],
+      ['-sequence', ['shipped', 'confirmed']],
+      ['createdAt,sequence', ['confirmed', 'shipped']],
+      ['-attempts,-sequence', ['shipped', 'confirmed']],
+    ] as const) {
+      const sorted = await http(app)
+        .get(`/api/v1/webhook-subscriptions/${subscription.id}/deliveries`)
+        .query({ sort })
+        .set(admin.auth)
+        .expect(200);
+      expect(sorted.body.data.map((d: { type: string }) => d.type)).toEqual(actions);
+    }
+    const badSort = await http(app)
+      .get(`/api/v1/webhook-subscriptions/${subscription.id}/deliveries`)
+      .query({ sort: 'url' })
+      .set(admin.auth)
+      .expect(400);
+    expect(badSort.body.errors).toEqual([expect.objectContaining({ field: 'sort' })]);
     const metrics = (await http(app).get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^oms_webhook_deliveries_total\{outcome="sent"\} [1-9]/m);
     expect(metrics).toMatch(/^oms_webhook_delivery_lag_seconds /m);
@@ -189,6 +216,53 @@ describe('webhook subscriptions (e2e)', () => {
     expect(receivedAt('/flaky')[4].body.id).toBe(confirmed.id);
     expect((await deliveries(subscription.id)).map((d) => d.status)).toEqual(['sent', 'sent']);
     receiver.answer = () => 204;
+  });
+
+  it('lets only the current claim settle a delivery: a send still in flight when it was redelivered changes nothing', async () => {
+    const subscription = await subscribe(['confirmed'], '/stale');
+    const order = await place();
+    await confirmOrder(app, support, order.id);
+    const repository = app.get(WebhookDeliveriesRepository);
+    const uow = app.get(UnitOfWork);
+    const claim = () =>
+      uow.run('test-claim', () => repository.claim(10, 60_000, [subscription.id], [order.id]));
+    let first: ClaimedDelivery[] = [];
+    await until(
+      async () => {
+        await job.fanOut();
+        first = await claim();
+      },
+      () => first.length === 1,
+    );
+    const [stale] = first;
+    // While that send is in flight, an admin redelivers, and a dispatcher claims it again: the new
+    // claim has the same attempt count as the old one.
+    await http(app)
+      .post(`/api/v1/webhook-subscriptions/${subscription.id}/deliveries/${stale.id}/redeliver`)
+      .set(admin.auth)
+      .expect(200);
+    const [current] = await claim();
+    expect(current).toMatchObject({ id: stale.id, attempts: stale.attempts });
+
+    // The old send's failure arrives: it must not settle the new claim.
+    const staleSettled = await uow.run('test-settle', () =>
+      repository.settle(stale, {
+        status: WebhookDeliveryStatus.FAILED,
+        responseStatus: 500,
+        error: 'the stale send failed',
+      }),
+    );
+    expect(staleSettled).toBe(false);
+    expect(await deliveries(subscription.id)).toEqual([
+      expect.objectContaining({ id: stale.id, status: 'pending', attempts: 1, lastError: null }),
+    ]);
+    const currentSettled = await uow.run('test-settle', () =>
+      repository.settle(current, { status: WebhookDeliveryStatus.SENT, responseStatus: 204 }),
+    );
+    expect(currentSettled).toBe(true);
+    expect(await deliveries(subscription.id)).toEqual([
+      expect.objectContaining({ id: stale.id, status: 'sent', attempts: 1, responseStatus: 204 }),
+    ]);
   });
 
   it('sends each delivery once when two dispatchers run at the same time', async () => {

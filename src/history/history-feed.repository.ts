@@ -49,6 +49,36 @@ export interface FeedEntryRow {
 export class HistoryFeedRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /**
+   * The largest stored xid and the server's next one, when the stored one is not below it; null
+   * when all is well. Positions are only comparable with the ids of the cluster that wrote them: a
+   * `pg_dump` restored into a new cluster keeps the old ids while the new cluster counts from its
+   * own, lower, start. One probe of the feed index's last entry; reads the snapshot's xmax without
+   * taking a transaction id.
+   */
+  async idsAhead(): Promise<{ storedXid: string; nextXid: string } | null> {
+    const [row] = await this.em.execute<{ stored_xid: string; next_xid: string }[]>(
+      `select h.xid::text as stored_xid, pg_snapshot_xmax(pg_current_snapshot())::text as next_xid
+         from (select xid from order_history order by xid desc limit 1) h
+        where h.xid >= pg_snapshot_xmax(pg_current_snapshot())`,
+    );
+    return row ? { storedXid: row.stored_xid, nextXid: row.next_xid } : null;
+  }
+
+  /**
+   * Seconds since the oldest entry after `after` was written (0: none), final or not: while an open
+   * transaction holds the feed back, the entries committed after it wait here and this grows.
+   */
+  async secondsWaitingAfter(after: FeedPosition): Promise<number> {
+    const [row] = await this.em.execute<{ age: number | null }[]>(
+      `select extract(epoch from now() - min(h.created_at))::float8 as age
+         from order_history h
+        where (h.xid, h.order_id, h.sequence) > (?::xid8, ?::uuid, ?::int)`,
+      [after.xid, after.orderId, after.sequence],
+    );
+    return Math.max(0, row.age ?? 0);
+  }
+
   entriesAfter(after: FeedPosition | null, limit: number, filter: FeedFilter = {}): Promise<FeedEntryRow[]> {
     const conditions = ['h.xid < pg_snapshot_xmin(pg_current_snapshot())'];
     const params: unknown[] = [];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import { FeedEntryRow, FeedFilter, FeedPosition, HistoryFeedRepository } from './history-feed.repository';
 
 export type { FeedFilter, FeedPosition } from './history-feed.repository';
@@ -42,12 +43,48 @@ function toFeedEntry(row: FeedEntryRow): FeedEntry {
 export class HistoryFeedService {
   constructor(private readonly repository: HistoryFeedRepository) {}
 
-  /** Up to `limit` final entries after `after` (from the start when null), oldest first. */
+  /**
+   * Up to `limit` final entries after `after` (from the start when null), oldest first. Throws
+   * FeedIdsAheadError instead when the stored positions are ahead of the server's transaction ids
+   * (see assertIdsNotAhead).
+   */
   async entriesAfter(
     after: FeedPosition | null,
     limit: number,
     filter: FeedFilter = {},
   ): Promise<FeedEntry[]> {
+    await this.assertIdsNotAhead();
     return (await this.repository.entriesAfter(after, limit, filter)).map(toFeedEntry);
+  }
+
+  /** Seconds the oldest entry after `after` has been waiting (0: none); see the repository. */
+  secondsWaitingAfter(after: FeedPosition): Promise<number> {
+    return this.repository.secondsWaitingAfter(after);
+  }
+
+  /**
+   * Refuses to serve the feed when order_history holds transaction ids at or above the server's
+   * next one (a logical restore into a new cluster): entries there would stay hidden behind the
+   * horizon and every new entry would sort before every reader's cursor, so readers would silently
+   * skip events. docs/operations.md §4 says how to repair the cluster.
+   */
+  async assertIdsNotAhead(): Promise<void> {
+    const ahead = await this.repository.idsAhead();
+    if (ahead) throw new FeedIdsAheadError(ahead.storedXid, ahead.nextXid);
+  }
+}
+
+/** 503 EVENT_FEED_IDS_AHEAD: the feed cannot be served without skipping events (see above). */
+export class FeedIdsAheadError extends DomainError {
+  constructor(storedXid: string, nextXid: string) {
+    super(
+      503,
+      'EVENT_FEED_IDS_AHEAD',
+      `The event feed is unavailable: order_history holds transaction ids up to ${storedXid}, but this ` +
+        `PostgreSQL server's next transaction id is ${nextXid} (a pg_dump restored into a new cluster?). ` +
+        'Served now, the feed would skip events. An operator must advance the server past that id ' +
+        '(docs/operations.md, backups and restore).',
+      { storedXid, nextXid },
+    );
   }
 }

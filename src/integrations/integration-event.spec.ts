@@ -50,6 +50,42 @@ describe('toIntegrationEvent', () => {
     });
   });
 
+  it('keeps only the allowed detail keys of each action: no fulfillment notes, no unknown keys', () => {
+    const moved = toIntegrationEvent({
+      ...entry,
+      action: 'packed',
+      additionalData: {
+        fulfillmentId: 'f1',
+        fulfillmentNumber: 'FUL-2026-000001',
+        from: 'packing',
+        to: 'ready_to_ship',
+        notes: 'SECRET: fragile, the customer is a difficult one',
+        addedLater: 'anything',
+      },
+    });
+    expect(moved.data.details).toEqual({
+      fulfillmentId: 'f1',
+      fulfillmentNumber: 'FUL-2026-000001',
+      from: 'packing',
+      to: 'ready_to_ship',
+    });
+    const edited = toIntegrationEvent({
+      ...entry,
+      action: 'edited',
+      additionalData: {
+        before: { totalAmount: '10.00', comment: 'x' },
+        after: { totalAmount: '20.00', comment: 'y' },
+      },
+    });
+    expect(edited.data.details).toEqual({
+      before: { totalAmount: '10.00' },
+      after: { totalAmount: '20.00' },
+    });
+    expect(
+      toIntegrationEvent({ ...entry, action: 'delivered', additionalData: { x: 1 } }).data.details,
+    ).toEqual({});
+  });
+
   it('passes the details of other entries', () => {
     const event = toIntegrationEvent({
       ...entry,

@@ -1,6 +1,7 @@
 import { FeedEntry, FeedPosition } from '../history/history-feed.service';
 import { isNoteHistoryEntry } from '../notes/note-history';
 import { BadRequestError } from '../common/errors';
+import { OrderHistoryAction } from '../history/order-history-action.enum';
 
 /** An order event as integrators receive it (GET /events, webhook bodies). */
 export interface IntegrationEvent {
@@ -22,10 +23,73 @@ export interface IntegrationEvent {
   };
 }
 
+const A = OrderHistoryAction;
+const FULFILLMENT_MOVE = ['fulfillmentId', 'fulfillmentNumber', 'from', 'to'];
+const RESERVATION_CHANGE = [
+  'change',
+  'reservationId',
+  'orderItemId',
+  'productVariantId',
+  'sku',
+  'stockLocationId',
+  'stockLocationCode',
+  'quantity',
+  'quantityReserved',
+  'quantityFulfilled',
+  'isActive',
+  'releaseReason',
+  'expiresAt',
+  'previousExpiresAt',
+];
+/** What an order edit's before/after may show (the same keys carry note texts in note edits). */
+const ORDER_EDIT_FIELDS = ['items', 'totalAmount', 'shippingAddress'];
+
 /**
- * The entry's details an integrator may see. Entries written by notes carry note texts (before and
- * after an edit) and may concern internal notes: only the note's id and the deletion flag go out.
- * IP addresses, user agents and the staff-written description are never part of an event.
+ * The detail keys an integrator may see, per action: an allow-list, so that a key a module adds
+ * later (a staff comment, a note text) stays out of events until it is listed here. Not listed on
+ * purpose: fulfillment `notes` (free text the warehouse types on a status move), the confirmation's
+ * `strategy` (an implementation class name), anything about notes but their id.
+ */
+export const EVENT_DETAIL_KEYS: Record<OrderHistoryAction, readonly string[]> = {
+  [A.CREATED]: ['items', 'totalAmount', 'currency'],
+  [A.CONFIRMED]: ['reservations', 'pinned'],
+  [A.PAYMENT_RECEIVED]: ['amount', 'reference', 'amountPaid'],
+  [A.PAYMENT_FAILED]: ['amount', 'reference'],
+  [A.PROCESSING_STARTED]: FULFILLMENT_MOVE,
+  [A.PACKED]: FULFILLMENT_MOVE,
+  [A.SHIPPED]: [
+    ...FULFILLMENT_MOVE,
+    'warehouseLocation',
+    'items',
+    'reservationId',
+    'direct',
+    'orderComplete',
+  ],
+  [A.DELIVERED]: [],
+  [A.CANCELLED]: ['reason', 'reservationsReleased', 'fulfillmentsCancelled'],
+  [A.REFUNDED]: ['amount', 'reason', 'amountRefunded', 'amountPaid', 'fullyRefunded'],
+  // Fulfillment created, moved (picking, packing, …) or cancelled with its order.
+  [A.STATUS_CHANGED]: [...FULFILLMENT_MOVE, 'warehouseLocation', 'items', 'reason'],
+  [A.NOTE_ADDED]: ['noteId'],
+  [A.RETURN_REQUESTED]: ['reason', 'requestedBy', 'items'],
+  [A.RETURNED]: ['items', 'complete', 'unitsNotReturned'],
+  [A.EDITED]: ['before', 'after'],
+  [A.ASSIGNED]: ['fulfillmentId', 'fulfillmentNumber', 'assignedToId', 'previousAssignedToId'],
+  [A.INVENTORY_RESERVED]: RESERVATION_CHANGE,
+  [A.INVENTORY_RELEASED]: RESERVATION_CHANGE,
+};
+
+function pick(data: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) if (key in data) picked[key] = data[key];
+  return picked;
+}
+
+/**
+ * The entry's details an integrator may see: the keys its action allows (EVENT_DETAIL_KEYS).
+ * Entries written by notes keep only the note's id and the deletion flag (their before/after hold
+ * note texts, possibly of internal notes). IP addresses, user agents and the staff-written
+ * description are not details and never part of an event.
  */
 function safeDetails(entry: FeedEntry): Record<string, unknown> | null {
   const data = entry.additionalData;
@@ -36,7 +100,16 @@ function safeDetails(entry: FeedEntry): Record<string, unknown> | null {
     if (data.deleted === true) details.deleted = true;
     return details;
   }
-  return data;
+  const details = pick(data, EVENT_DETAIL_KEYS[entry.action as OrderHistoryAction] ?? []);
+  if (entry.action === A.EDITED) {
+    for (const side of ['before', 'after']) {
+      const value = details[side];
+      if (value && typeof value === 'object') {
+        details[side] = pick(value as Record<string, unknown>, ORDER_EDIT_FIELDS);
+      }
+    }
+  }
+  return details;
 }
 
 export function toIntegrationEvent(entry: FeedEntry): IntegrationEvent {

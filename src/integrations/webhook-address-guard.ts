@@ -7,17 +7,26 @@ import { AppConfig } from '../config/app-config';
 /** A webhook URL that may not be called: bad scheme, unresolvable, or a non-public address. */
 export class UnsafeWebhookUrlError extends Error {}
 
+/** ::/96, the deprecated IPv4-compatible IPv6 addresses. */
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+
 /**
  * True for an address on the public internet. ipaddr.js classifies the address (IPv4-mapped IPv6
  * addresses as their IPv4 address); anything but `unicast` is refused: loopback, private (10/8,
  * 172.16/12, 192.168/16), link-local (169.254/16 with the cloud metadata address 169.254.169.254,
  * fe80::/10), carrier-grade NAT (100.64/10), unique-local (fc00::/7, with fd00:ec2::254),
  * unspecified, multicast, broadcast, reserved, and the IPv6 forms that embed an IPv4 address
- * (6to4, Teredo, NAT64).
+ * (6to4, Teredo, NAT64). ipaddr.js calls the deprecated IPv4-compatible addresses (::/96, e.g.
+ * ::7f00:1 for 127.0.0.1) `unicast`, but a stack may route them to the IPv4 address in their low 32
+ * bits: they are judged by that address, like the IPv4-mapped ones.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  if (parsed instanceof ipaddr.IPv6 && parsed.match(IPV4_COMPATIBLE)) {
+    return new ipaddr.IPv4(parsed.toByteArray().slice(12)).range() === 'unicast';
+  }
+  return parsed.range() === 'unicast';
 }
 
 type LookupAll = (hostname: string) => Promise<LookupAddress[]>;

@@ -35,11 +35,15 @@ export interface ClaimedDelivery {
   subscription_id: string;
   payload: Record<string, unknown>;
   attempts: number;
+  /** This claim's token: settle matches it, so a later claim or a redelivery voids this one. */
+  claim_token: string;
 }
 
 const COLUMNS = `id, subscription_id, event_id, event_type, order_id, sequence, status, attempts, last_error,
   response_status, next_attempt_at, sent_at, created_at, updated_at`;
 const FANOUT_CURSOR = 'webhooks';
+const SORT_COLUMNS = ['created_at', 'next_attempt_at', 'sequence', 'attempts'] as const;
+export type DeliverySortColumn = (typeof SORT_COLUMNS)[number];
 
 /** Every statement on webhook_deliveries and the fan-out cursor. */
 @Injectable()
@@ -116,6 +120,7 @@ export class WebhookDeliveriesRepository {
     return this.em.execute<ClaimedDelivery[]>(
       `update webhook_deliveries d
           set attempts = d.attempts + 1,
+              claim_token = gen_random_uuid(),
               next_attempt_at = now() + (? * interval '1 millisecond'),
               updated_at = now()
         where d.id in (
@@ -130,12 +135,15 @@ export class WebhookDeliveriesRepository {
                order by c.next_attempt_at, c.id
                limit ?
                  for update of c skip locked)
-    returning d.id, d.subscription_id, d.payload, d.attempts`,
+    returning d.id, d.subscription_id, d.payload, d.attempts, d.claim_token`,
       [leaseMs, ...(subscriptionIds ? [subscriptionIds] : []), ...(orderIds ? [orderIds] : []), limit],
     );
   }
 
-  /** Settles a claimed delivery, unless it was claimed again or redelivered meanwhile. */
+  /**
+   * Settles a claimed delivery, unless it was claimed again or redelivered meanwhile: the claim's
+   * token must still be the row's (each claim sets a new one, a redelivery clears it).
+   */
   async settle(
     claimed: ClaimedDelivery,
     outcome:
@@ -162,25 +170,39 @@ export class WebhookDeliveriesRepository {
     }
     const rows = await this.em.execute<{ id: string }[]>(
       `update webhook_deliveries set ${sets}, updated_at = now()
-        where id = ? and status = 'pending' and attempts = ?
+        where id = ? and status = 'pending' and claim_token = ?
     returning id`,
-      [...params, claimed.id, claimed.attempts],
+      [...params, claimed.id, claimed.claim_token],
     );
     return rows.length > 0;
   }
 
+  /**
+   * A page of a subscription's deliveries in the given order (columns from the fixed list
+   * DeliverySortColumn, never from input), ties broken by order, sequence and id.
+   */
   async page(
     subscriptionId: string,
     status: WebhookDeliveryStatus | undefined,
+    sort: [DeliverySortColumn, 'asc' | 'desc'][],
     offset: number,
     limit: number,
   ): Promise<[DeliveryRow[], number]> {
     const where = status ? 'subscription_id = ? and status = ?' : 'subscription_id = ?';
     const params = status ? [subscriptionId, status] : [subscriptionId];
+    const orderBy = [
+      ...sort.map(([column, direction]) => {
+        if (!SORT_COLUMNS.includes(column)) throw new Error(`not a sort column: ${column}`);
+        return `${column} ${direction === 'desc' ? 'desc' : 'asc'}`;
+      }),
+      'order_id',
+      'sequence',
+      'id',
+    ].join(', ');
     const [rows, [{ total }]] = await Promise.all([
       this.em.execute<DeliveryRow[]>(
         `select ${COLUMNS} from webhook_deliveries where ${where}
-          order by created_at desc, order_id, sequence desc offset ? limit ?`,
+          order by ${orderBy} offset ? limit ?`,
         [...params, offset, limit],
       ),
       this.em.execute<{ total: number }[]>(
@@ -195,7 +217,8 @@ export class WebhookDeliveriesRepository {
   async redeliver(subscriptionId: string, deliveryId: string): Promise<DeliveryRow | null> {
     const [row] = await this.em.execute<DeliveryRow[]>(
       `update webhook_deliveries
-          set status = 'pending', attempts = 0, next_attempt_at = now(), sent_at = null, updated_at = now()
+          set status = 'pending', attempts = 0, claim_token = null, next_attempt_at = now(), sent_at = null,
+              updated_at = now()
         where id = ? and subscription_id = ?
     returning ${COLUMNS}`,
       [deliveryId, subscriptionId],

@@ -70,4 +70,8 @@ export class WebhookDelivery extends BaseEntity {
 
   @Property({ type: 'timestamptz', nullable: true })
   sentAt?: Date | null;
+
+  /** Set by each claim, cleared by a redelivery: only the current claim's send may settle it. */
+  @Property({ type: 'uuid', nullable: true })
+  claimToken?: string | null;
 }

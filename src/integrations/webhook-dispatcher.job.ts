@@ -4,7 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../common/unit-of-work';
 import { MetricsService } from '../metrics/metrics.service';
-import { HistoryFeedService } from '../history/history-feed.service';
+import { FeedIdsAheadError, HistoryFeedService } from '../history/history-feed.service';
 import { backoffDelayMs } from '../notes/backoff';
 import { storedEvent, toIntegrationEvent } from './integration-event';
 import { ClaimedDelivery, NewDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -53,8 +53,9 @@ type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
  * 3. send — outside any transaction, concurrently, each bounded by WEBHOOK_TIMEOUT_MS: a hanging
  *    receiver holds one slot of MAX_IN_FLIGHT until its timeout, nothing else.
  * 4. settle — marks the delivery sent, schedules a retry with exponential backoff, or marks it
- *    failed after WEBHOOK_MAX_ATTEMPTS; only while it still has the attempt count this dispatcher
- *    claimed, so a delivery re-claimed after a lease expiry is settled once.
+ *    failed after WEBHOOK_MAX_ATTEMPTS; only while it still carries the claim token this
+ *    dispatcher's claim set, so a delivery re-claimed after a lease expiry, or redelivered while a
+ *    send was in flight, is settled by its current claim only.
  *
  * Each delivery is sent once in normal operation; a process dying between send and settle leaves
  * it to be sent again after the lease: at least once, receivers deduplicate on X-OMS-Event-Id.
@@ -64,6 +65,8 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
   static readonly INTERVAL_NAME = 'webhook-dispatch';
   private readonly logger = new Logger(WebhookDispatcherJob.name);
   private running = false;
+  /** Set when the feed cannot be read without skipping events: this instance dispatches no more. */
+  private halted = false;
   private readonly inFlight = new Set<Promise<Outcome>>();
 
   constructor(
@@ -95,14 +98,15 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
 
   /** One scheduled run: sends are not awaited, so slow receivers never hold up the next run. */
   async tick(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.halted) return;
     this.running = true;
     try {
       await this.metrics.trackJob('webhook_dispatch', async () => {
         const queued = await this.fanOut();
+        if (this.halted) return 0;
         const claimed = await this.claim(MAX_IN_FLIGHT - this.inFlight.size);
         for (const delivery of claimed) void this.track(this.deliverAndSettle(delivery));
-        this.metrics.setWebhookLag(await this.uow.read('webhook-lag', () => this.deliveries.lagSeconds()));
+        this.metrics.setWebhookLag(await this.lagSeconds());
         return queued + claimed.length;
       });
     } catch (error) {
@@ -115,7 +119,7 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
   /** Fan-out, then one batch of due deliveries sent and settled before it returns (tests, CLI). */
   async dispatch(batchSize = MAX_IN_FLIGHT, scope: DispatchScope = {}): Promise<DispatchResult> {
     const queued = await this.fanOut();
-    const claimed = await this.claim(batchSize, scope);
+    const claimed = this.halted ? [] : await this.claim(batchSize, scope);
     const outcomes = await Promise.all(
       claimed.map((delivery) => this.track(this.deliverAndSettle(delivery))),
     );
@@ -129,12 +133,51 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
     };
   }
 
-  /** Turns new history entries into deliveries; returns how many deliveries were queued. */
+  /**
+   * Seconds the oldest event has been waiting (0: none): for delivery to an active subscription
+   * since it was queued, or — what a queue-based measure cannot see — to be fanned out at all,
+   * since it was written (an open transaction holding the feed back, a fan-out that fails or has
+   * stopped). Exported as oms_webhook_delivery_lag_seconds.
+   */
+  lagSeconds(): Promise<number> {
+    return this.uow.read('webhook-lag', async () =>
+      Math.max(
+        await this.deliveries.lagSeconds(),
+        await this.feed.secondsWaitingAfter(await this.deliveries.fanoutCursor()),
+      ),
+    );
+  }
+
+  /**
+   * Turns new history entries into deliveries; returns how many deliveries were queued. Stops this
+   * dispatcher for good, with one log line, when the feed's positions are ahead of the server's
+   * transaction ids (FeedIdsAheadError: reading on would skip events; docs/operations.md §4).
+   */
   async fanOut(): Promise<number> {
+    if (this.halted) return 0;
+    try {
+      return await this.fanOutBatches();
+    } catch (error) {
+      if (!(error instanceof FeedIdsAheadError)) throw error;
+      this.halt(error);
+      return 0;
+    }
+  }
+
+  private halt(error: FeedIdsAheadError): void {
+    this.halted = true;
+    if (this.scheduler.doesExist('interval', WebhookDispatcherJob.INTERVAL_NAME)) {
+      this.scheduler.deleteInterval(WebhookDispatcherJob.INTERVAL_NAME);
+    }
+    this.logger.error(`Webhook dispatcher stopped until restarted: ${error.message}`);
+  }
+
+  private async fanOutBatches(): Promise<number> {
     let queued = 0;
     for (let batch = 0; batch < MAX_FANOUT_BATCHES; batch++) {
       const result = await this.uow.run('webhook-fanout', async () => {
         if (!(await this.deliveries.tryLockFanout())) return { read: 0, queued: 0 };
+        // Checked before every batch (entriesAfter): never reads on when positions are ahead.
         const entries = await this.feed.entriesAfter(await this.deliveries.fanoutCursor(), FANOUT_BATCH);
         if (entries.length === 0) return { read: 0, queued: 0 };
         const active = await this.subscriptions.active();

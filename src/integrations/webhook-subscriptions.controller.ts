@@ -97,6 +97,8 @@ export class WebhookSubscriptionsController {
   @ApiOperation({
     summary:
       'Deliveries of a subscription, newest first, filter status (pending, sent, failed) (roles: admin)',
+    description:
+      '`sort`: `createdAt`, `nextAttemptAt`, `sequence`, `attempts`, comma-separated, `-` for descending (default `-createdAt`); ties go by order, then sequence. Any other field is a 400 naming `sort`.',
   })
   @ApiPageResponse(WebhookDeliveryResponse)
   @ApiProblems(400, 404)

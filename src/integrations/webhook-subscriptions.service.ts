@@ -7,7 +7,11 @@ import {
   SubscriptionChanges,
   SubscriptionRow,
 } from './webhook-subscriptions.repository';
-import { DeliveryRow, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import {
+  DeliveryRow,
+  DeliverySortColumn,
+  WebhookDeliveriesRepository,
+} from './webhook-deliveries.repository';
 import { UnsafeWebhookUrlError, WebhookAddressGuard } from './webhook-address-guard';
 import { WebhookSecretBox } from './webhook-secret-box';
 import {
@@ -47,6 +51,14 @@ export function toDeliveryResponse(row: DeliveryRow): WebhookDeliveryResponse {
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
+
+/** The `sort` fields of GET /webhook-subscriptions/:id/deliveries and their columns. */
+export const DELIVERY_SORT_FIELDS: Record<string, DeliverySortColumn> = {
+  createdAt: 'created_at',
+  nextAttemptAt: 'next_attempt_at',
+  sequence: 'sequence',
+  attempts: 'attempts',
+};
 
 /** Webhook subscriptions (admin) and their deliveries. */
 @Injectable()
@@ -102,9 +114,15 @@ export class WebhookSubscriptionsService {
     id: string,
     query: ListWebhookDeliveriesQueryDto,
   ): Promise<Page<WebhookDeliveryResponse>> {
-    parseSort(query.sort, { createdAt: 'createdAt' }, '-createdAt');
+    const order = parseSort(query.sort, DELIVERY_SORT_FIELDS, '-createdAt');
     await this.require(id);
-    const [rows, total] = await this.deliveries.page(id, query.status, offsetOf(query), query.pageSize);
+    const [rows, total] = await this.deliveries.page(
+      id,
+      query.status,
+      order.map((o) => Object.entries(o)[0] as [DeliverySortColumn, 'asc' | 'desc']),
+      offsetOf(query),
+      query.pageSize,
+    );
     return toPage(rows.map(toDeliveryResponse), total, query);
   }
 
