@@ -5,11 +5,8 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NO_TRANSACTION_KEY } from './decorators';
 import { runInTransaction } from './unit-of-work';
-import {
-  claimIdempotencyKey,
-  idempotencyRequestOf,
-  storeIdempotentResponse,
-} from './idempotency/idempotency-claim';
+import { claimIdempotencyKey, idempotencyRequestOf } from './idempotency/idempotency-claim';
+import { IdempotencyKeysRepository } from './idempotency/idempotency-keys.repository';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -27,6 +24,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
   constructor(
     private readonly em: EntityManager,
     private readonly reflector: Reflector,
+    private readonly keys: IdempotencyKeysRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -39,16 +37,17 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return from(
-      runInTransaction(this.em, async (em) => {
+      runInTransaction(this.em, async () => {
         if (!idempotency) return lastValueFrom(next.handle(), { defaultValue: undefined });
-        const claim = await claimIdempotencyKey(em, idempotency);
+        const claim = await claimIdempotencyKey(this.keys, idempotency);
         if (claim.kind === 'replay') {
           reply.status(claim.status);
           reply.header('Idempotent-Replayed', 'true');
           return claim.body;
         }
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-        await storeIdempotentResponse(em, claim.id, idempotency.status, body);
+        // The response is kept exactly when the resource it describes is committed.
+        await this.keys.storeResponse(claim.id, idempotency.status, body);
         return body;
       }),
     );
