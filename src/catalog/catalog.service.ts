@@ -115,9 +115,7 @@ export class CatalogService {
 
   /** The variants of `ids` that exist (any order). */
   findVariants(ids: readonly string[]): Promise<ProductVariant[]> {
-    return ids.length
-      ? this.repository.findVariants([...new Set(ids)])
-      : Promise.resolve([]);
+    return ids.length ? this.repository.findVariants([...new Set(ids)]) : Promise.resolve([]);
   }
 
   async listVariants(query: ListVariantsQueryDto): Promise<Page<ProductVariant>> {

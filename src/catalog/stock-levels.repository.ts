@@ -67,7 +67,8 @@ export interface StockCountersRow {
   quantity_reserved: number;
 }
 
-const LEVEL_COLUMNS = 'id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved, updated_at';
+const LEVEL_COLUMNS =
+  'id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved, updated_at';
 
 @Injectable()
 export class StockLevelsRepository {
@@ -85,7 +86,11 @@ export class StockLevelsRepository {
    * Sets on hand, creating the level when missing; an existing level whose reserved units exceed
    * `quantity` is left alone (undefined).
    */
-  async setOnHand(variantId: string, locationId: string, quantity: number): Promise<StockLevelRow | undefined> {
+  async setOnHand(
+    variantId: string,
+    locationId: string,
+    quantity: number,
+  ): Promise<StockLevelRow | undefined> {
     const [row] = await this.em.execute<StockLevelRow[]>(
       `insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved)
        values (?, ?, ?, ?, 0)
@@ -112,7 +117,11 @@ export class StockLevelsRepository {
   }
 
   /** Takes `quantity` units off on hand if that many are unreserved; undefined otherwise. */
-  async removeOnHand(variantId: string, locationId: string, quantity: number): Promise<StockLevelRow | undefined> {
+  async removeOnHand(
+    variantId: string,
+    locationId: string,
+    quantity: number,
+  ): Promise<StockLevelRow | undefined> {
     const [row] = await this.em.execute<StockLevelRow[]>(
       `update stock_levels set quantity_on_hand = quantity_on_hand - ?, updated_at = now()
         where product_variant_id = ? and stock_location_id = ? and quantity_on_hand - ? >= quantity_reserved
@@ -123,7 +132,9 @@ export class StockLevelsRepository {
   }
 
   /** The stock levels of the given (variant, location) pairs that exist (pairs already distinct). */
-  findWithLocation(pairs: readonly { productVariantId: string; stockLocationId: string }[]): Promise<StockLevelInfoRow[]> {
+  findWithLocation(
+    pairs: readonly { productVariantId: string; stockLocationId: string }[],
+  ): Promise<StockLevelInfoRow[]> {
     return this.em.execute<StockLevelInfoRow[]>(
       `select sl.id, sl.product_variant_id, sl.stock_location_id, sl.quantity_on_hand, sl.quantity_reserved,
               loc.code, loc.is_active, v.sku

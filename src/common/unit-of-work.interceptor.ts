@@ -14,7 +14,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * docs/architecture.md §2: a mutating request runs in one transaction, flushed once and committed when the
  * handler returns, rolled back when anything throws; deadlocks and serialization failures are
  * retried. Reads, and mutating routes marked @NoTransaction() (they write nothing), run on the
- * request's own EntityManager fork without a transaction.
+ * request's own fork of the entity manager without a transaction.
  *
  * A request with an Idempotency-Key claims it as the first statement of its transaction and stores
  * its response in it (idempotency-claim.ts): key, resource and response commit or roll back together.

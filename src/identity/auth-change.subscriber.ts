@@ -15,7 +15,7 @@ const AUTH_PROPERTIES = ['isActive', 'role', 'tokenVersion', 'email'] as const;
  */
 @Injectable()
 export class AuthChangeSubscriber implements EventSubscriber<User>, OnModuleInit {
-  /** Users changed by each transaction in flight, keyed by the transaction's EntityManager. */
+  /** Users changed by each transaction in flight, keyed by the transaction's entity manager. */
   private readonly pending = new WeakMap<EntityManager, Set<string>>();
 
   constructor(

@@ -141,7 +141,11 @@ export class OrdersService {
 
   /** A customer's own orders, newest first (or as sorted). */
   async listForCustomer(customerId: string, query: PageQueryDto): Promise<Page<Order>> {
-    return this.repository.pageOfCustomer(customerId, parseSort(query.sort, ORDER_SORTABLE, '-createdAt'), query);
+    return this.repository.pageOfCustomer(
+      customerId,
+      parseSort(query.sort, ORDER_SORTABLE, '-createdAt'),
+      query,
+    );
   }
 
   /** Items of several orders at once, grouped by order id. */

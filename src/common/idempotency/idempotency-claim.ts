@@ -76,7 +76,10 @@ export async function claimIdempotencyKey(
   }
 }
 
-async function insertClaim(keys: IdempotencyKeysRepository, req: IdempotencyRequest): Promise<string | undefined> {
+async function insertClaim(
+  keys: IdempotencyKeysRepository,
+  req: IdempotencyRequest,
+): Promise<string | undefined> {
   try {
     return await keys.claim({ ...req, abandonedAfterSeconds: LEGACY_CLAIM_ABANDONED_AFTER_SECONDS });
   } catch (error) {
