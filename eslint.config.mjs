@@ -52,8 +52,6 @@ export default tseslint.config(
       // the unit of work (fork, transaction, retry) and the interceptor that runs each request in it,
       'src/common/unit-of-work.ts',
       'src/common/unit-of-work.interceptor.ts',
-      // the ORM event subscriber that collects changed users per transaction (keyed by its entity manager),
-      'src/identity/auth-change.subscriber.ts',
       // the connection pool's counters for /metrics (no statement),
       'src/metrics/metrics.service.ts',
       // Still to move into repositories by the other parts of issue 15 (fulfillment, reservation
