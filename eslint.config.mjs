@@ -35,9 +35,9 @@ export default tseslint.config(
     },
   },
   {
-    // DESIGN.md §2a, docs/data-access.md: SQL lives in repositories. Outside `*.repository.ts` no
-    // file under src sends a statement, builds a query or holds the entity manager: services hold
-    // the rules and call repositories (entity finds and persists included).
+    // docs/architecture.md §2a, docs/data-access.md: SQL lives in repositories. Outside
+    // `*.repository.ts` no file under src sends a statement, builds a query or holds the entity
+    // manager: services hold the rules and call repositories (entity finds and persists included).
     files: ['src/**/*.ts'],
     ignores: [
       '**/*.repository.ts',
@@ -68,22 +68,22 @@ export default tseslint.config(
         ...['execute', 'executePrepared', 'createQueryBuilder', 'getKnex'].flatMap((name) => [
           {
             selector: `CallExpression[callee.property.name='${name}']`,
-            message: `${name}() belongs in a *.repository.ts file (DESIGN.md §2a): call a repository method.`,
+            message: `${name}() belongs in a *.repository.ts file (docs/architecture.md §2a): call a repository method.`,
           },
           {
             selector: `CallExpression[callee.name='${name}']`,
-            message: `${name}() belongs in a *.repository.ts file (DESIGN.md §2a): call a repository method.`,
+            message: `${name}() belongs in a *.repository.ts file (docs/architecture.md §2a): call a repository method.`,
           },
         ]),
         {
           selector: "CallExpression[callee.object.name='knex'][callee.property.name='raw']",
-          message: 'SQL belongs in a *.repository.ts file (DESIGN.md §2a).',
+          message: 'SQL belongs in a *.repository.ts file (docs/architecture.md §2a).',
         },
         {
           selector:
-            "ImportDeclaration[source.value=/^@mikro-orm\\//] > ImportSpecifier[imported.name=/^(EntityManager|raw|sql|Knex)$/]",
+            'ImportDeclaration[source.value=/^@mikro-orm\\//] > ImportSpecifier[imported.name=/^(EntityManager|raw|sql|Knex)$/]',
           message:
-            'Services do not hold the entity manager nor SQL text (DESIGN.md §2a): inject the module’s repository.',
+            'Services do not hold the entity manager nor SQL text (docs/architecture.md §2a): inject the module’s repository.',
         },
       ],
     },
