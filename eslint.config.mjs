@@ -35,6 +35,60 @@ export default tseslint.config(
     },
   },
   {
+    // docs/architecture.md §2a, docs/data-access.md: SQL lives in repositories. Outside
+    // `*.repository.ts` no file under src sends a statement, builds a query or holds the entity
+    // manager: services hold the rules and call repositories (entity finds and persists included).
+    files: ['src/**/*.ts'],
+    ignores: [
+      '**/*.repository.ts',
+      'src/database/migrations/**',
+      // Unit tests of the infrastructure below check what it does with the entity manager.
+      'src/**/*.spec.ts',
+      // Infrastructure that talks to the database outside any module, on purpose:
+      // the migrator's plumbing (its connection, the list of applied migrations),
+      'src/database/migrate.ts',
+      // the named prepared statements that repositories' budgeted statements run through,
+      'src/database/prepared-statement.ts',
+      // the unit of work (fork, transaction, retry) and the interceptor that runs each request in it,
+      'src/common/unit-of-work.ts',
+      'src/common/unit-of-work.interceptor.ts',
+      // the connection pool's counters for /metrics (no statement),
+      'src/metrics/metrics.service.ts',
+      // Still to move into repositories by the other parts of issue 15 (fulfillment, reservation
+      // settlement, order confirmation): remove each entry when its file is done.
+      'src/fulfillment/fulfillment.service.ts',
+      'src/fulfillment/fulfillment-query.service.ts',
+      'src/fulfillment/fulfillment-status.service.ts',
+      'src/reservations/reservation-settlement.service.ts',
+      'src/order-management/order-confirmation.service.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['execute', 'executePrepared', 'createQueryBuilder', 'getKnex'].flatMap((name) => [
+          {
+            selector: `CallExpression[callee.property.name='${name}']`,
+            message: `${name}() belongs in a *.repository.ts file (docs/architecture.md §2a): call a repository method.`,
+          },
+          {
+            selector: `CallExpression[callee.name='${name}']`,
+            message: `${name}() belongs in a *.repository.ts file (docs/architecture.md §2a): call a repository method.`,
+          },
+        ]),
+        {
+          selector: "CallExpression[callee.object.name='knex'][callee.property.name='raw']",
+          message: 'SQL belongs in a *.repository.ts file (docs/architecture.md §2a).',
+        },
+        {
+          selector:
+            'ImportDeclaration[source.value=/^@mikro-orm\\//] > ImportSpecifier[imported.name=/^(EntityManager|raw|sql|Knex)$/]',
+          message:
+            'Services do not hold the entity manager nor SQL text (docs/architecture.md §2a): inject the module’s repository.',
+        },
+      ],
+    },
+  },
+  {
     // Type-aware rules that find bugs: a promise nobody awaits (its failure goes unseen), a promise
     // where a callback's result is ignored, a switch that forgets a case.
     files: ['src/**/*.ts', 'test/**/*.ts'],

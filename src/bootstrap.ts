@@ -100,7 +100,7 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const orm = app.get(MikroORM);
   // Runs after body parsing and right before Nest's handler (guards, interceptors, controller), so
-  // everything below sees the request context and its own EntityManager fork.
+  // everything below sees the request context and its own fork of the entity manager.
   fastify.addHook(
     'preHandler',
     (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {

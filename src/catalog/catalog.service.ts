@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { FilterQuery } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, ConflictError, NotFoundError } from '../common/errors';
-import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { Page, parseSort } from '../common/pagination';
+import { CatalogRepository } from './catalog.repository';
+import { StockLevelRow, StockLevelsRepository } from './stock-levels.repository';
 import { ProductVariant } from './product-variant.entity';
 import { StockLocation } from './stock-location.entity';
-import { StockLevel } from './stock-level.entity';
 import { CreateVariantDto, ListVariantsQueryDto, VariantResponse } from './dto/variant.dto';
 import {
   CreateStockLocationDto,
@@ -33,18 +32,6 @@ export interface Availability {
   available: number;
   locations: { stockLocationId: string; code: string; onHand: number; reserved: number; available: number }[];
 }
-
-interface StockLevelRow {
-  id: string;
-  product_variant_id: string;
-  stock_location_id: string;
-  quantity_on_hand: number;
-  quantity_reserved: number;
-  updated_at: Date;
-}
-
-const RETURNING =
-  'returning id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved, updated_at';
 
 export function toVariantResponse(variant: ProductVariant): VariantResponse {
   return {
@@ -106,28 +93,29 @@ const LOCATION_SORT = { code: 'code', name: 'name', createdAt: 'createdAt' };
  */
 @Injectable()
 export class CatalogService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly repository: CatalogRepository,
+    private readonly stockLevels: StockLevelsRepository,
+  ) {}
 
   async createVariant(dto: CreateVariantDto): Promise<ProductVariant> {
-    if (await this.em.findOne(ProductVariant, { sku: dto.sku })) {
+    if (await this.repository.findVariantBySku(dto.sku)) {
       throw new ConflictError(`A variant with SKU ${dto.sku} already exists`);
     }
     const variant = new ProductVariant(dto.sku, dto.name);
-    this.em.persist(variant);
+    this.repository.add(variant);
     return variant;
   }
 
   async getVariant(id: string): Promise<ProductVariant> {
-    const variant = await this.em.findOne(ProductVariant, { id });
+    const variant = await this.repository.findVariant(id);
     if (!variant) throw new NotFoundError('Product variant', id);
     return variant;
   }
 
   /** The variants of `ids` that exist (any order). */
   findVariants(ids: readonly string[]): Promise<ProductVariant[]> {
-    return ids.length
-      ? this.em.find(ProductVariant, { id: { $in: [...new Set(ids)] } })
-      : Promise.resolve([]);
+    return ids.length ? this.repository.findVariants([...new Set(ids)]) : Promise.resolve([]);
   }
 
   async listVariants(query: ListVariantsQueryDto): Promise<Page<ProductVariant>> {
@@ -137,48 +125,38 @@ export class CatalogService {
       const pattern = `%${escapeLike(query.q)}%`;
       where.$or = [{ sku: { $ilike: pattern } }, { name: { $ilike: pattern } }];
     }
-    const [variants, total] = await this.em.findAndCount(ProductVariant, where, {
-      orderBy: [...parseSort(query.sort, VARIANT_SORT, 'sku'), { id: 'asc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(variants, total, query);
+    return this.repository.pageOfVariants(where, parseSort(query.sort, VARIANT_SORT, 'sku'), query);
   }
 
   async createLocation(dto: CreateStockLocationDto): Promise<StockLocation> {
-    if (await this.em.findOne(StockLocation, { code: dto.code })) {
+    if (await this.repository.findLocationByCode(dto.code)) {
       throw new ConflictError(`A stock location with code ${dto.code} already exists`);
     }
     const location = new StockLocation(dto.code, dto.name);
-    this.em.persist(location);
+    this.repository.add(location);
     return location;
   }
 
   async getLocation(id: string): Promise<StockLocation> {
-    const location = await this.em.findOne(StockLocation, { id });
+    const location = await this.repository.findLocation(id);
     if (!location) throw new NotFoundError('Stock location', id);
     return location;
   }
 
   /** The location with this code (codes are unique and never change), or null. */
   findLocationByCode(code: string): Promise<StockLocation | null> {
-    return this.em.findOne(StockLocation, { code });
+    return this.repository.findLocationByCode(code);
   }
 
   /** The locations of `ids` that exist (any order). */
   findLocations(ids: readonly string[]): Promise<StockLocation[]> {
-    return ids.length ? this.em.find(StockLocation, { id: { $in: [...new Set(ids)] } }) : Promise.resolve([]);
+    return ids.length ? this.repository.findLocations([...new Set(ids)]) : Promise.resolve([]);
   }
 
   async listLocations(query: ListStockLocationsQueryDto): Promise<Page<StockLocation>> {
     const where: FilterQuery<StockLocation> = {};
     if (query.isActive !== undefined) where.isActive = query.isActive;
-    const [locations, total] = await this.em.findAndCount(StockLocation, where, {
-      orderBy: [...parseSort(query.sort, LOCATION_SORT, 'code'), { id: 'asc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(locations, total, query);
+    return this.repository.pageOfLocations(where, parseSort(query.sort, LOCATION_SORT, 'code'), query);
   }
 
   async updateLocation(id: string, dto: UpdateStockLocationDto): Promise<StockLocation> {
@@ -191,11 +169,7 @@ export class CatalogService {
   /** On hand, reserved and available of a variant, in total and per active location. */
   async availability(variantId: string): Promise<Availability> {
     await this.getVariant(variantId);
-    const levels = await this.em.find(
-      StockLevel,
-      { productVariant: variantId, stockLocation: { isActive: true } },
-      { populate: ['stockLocation'], refresh: true },
-    );
+    const levels = await this.repository.activeLevelsOfVariant(variantId);
     const locations = levels
       .map((level) => ({
         stockLocationId: level.stockLocation.id,
@@ -212,11 +186,7 @@ export class CatalogService {
 
   /** The stock level of a variant at a location, or 404. */
   async getStockLevel(variantId: string, locationId: string): Promise<StockLevelView> {
-    const [row] = await this.em.execute<StockLevelRow[]>(
-      `select id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved, updated_at
-         from stock_levels where product_variant_id = ? and stock_location_id = ?`,
-      [variantId, locationId],
-    );
+    const row = await this.stockLevels.find(variantId, locationId);
     if (!row) throw new NotFoundError(`Stock level of variant ${variantId} at location ${locationId}`);
     return toView(row);
   }
@@ -227,15 +197,7 @@ export class CatalogService {
    */
   async setOnHand(variantId: string, locationId: string, quantity: number): Promise<StockLevelView> {
     await this.assertExists(variantId, locationId);
-    const [row] = await this.em.execute<StockLevelRow[]>(
-      `insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved)
-       values (?, ?, ?, ?, 0)
-       on conflict (product_variant_id, stock_location_id) do update
-          set quantity_on_hand = excluded.quantity_on_hand, updated_at = now()
-        where stock_levels.quantity_reserved <= excluded.quantity_on_hand
-       ${RETURNING}`,
-      [randomUUID(), variantId, locationId, quantity],
-    );
+    const row = await this.stockLevels.setOnHand(variantId, locationId, quantity);
     if (row) return toView(row);
     const current = await this.getStockLevel(variantId, locationId);
     throw new ConflictError(
@@ -256,27 +218,11 @@ export class CatalogService {
     }
     await this.assertExists(variantId, locationId);
     if (delta >= 0) {
-      const [row] = await this.em.execute<StockLevelRow[]>(
-        `insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand, quantity_reserved)
-         values (?, ?, ?, ?, 0)
-         on conflict (product_variant_id, stock_location_id) do update
-            set quantity_on_hand = stock_levels.quantity_on_hand + excluded.quantity_on_hand, updated_at = now()
-         ${RETURNING}`,
-        [randomUUID(), variantId, locationId, delta],
-      );
-      return toView(row);
+      return toView(await this.stockLevels.addOnHand(variantId, locationId, delta));
     }
-    const [row] = await this.em.execute<StockLevelRow[]>(
-      `update stock_levels set quantity_on_hand = quantity_on_hand + ?, updated_at = now()
-        where product_variant_id = ? and stock_location_id = ? and quantity_on_hand + ? >= quantity_reserved
-       ${RETURNING}`,
-      [delta, variantId, locationId, delta],
-    );
+    const row = await this.stockLevels.removeOnHand(variantId, locationId, -delta);
     if (row) return toView(row);
-    const [current] = await this.em.execute<StockLevelRow[]>(
-      'select quantity_on_hand, quantity_reserved from stock_levels where product_variant_id = ? and stock_location_id = ?',
-      [variantId, locationId],
-    );
+    const current = await this.stockLevels.find(variantId, locationId);
     const unreserved = current ? current.quantity_on_hand - current.quantity_reserved : 0;
     throw new ConflictError(
       `Cannot remove ${-delta} units: only ${unreserved} are on hand and not reserved`,

@@ -5,11 +5,8 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NO_TRANSACTION_KEY } from './decorators';
 import { runInTransaction } from './unit-of-work';
-import {
-  claimIdempotencyKey,
-  idempotencyRequestOf,
-  storeIdempotentResponse,
-} from './idempotency/idempotency-claim';
+import { claimIdempotencyKey, idempotencyRequestOf } from './idempotency/idempotency-claim';
+import { IdempotencyKeysRepository } from './idempotency/idempotency-keys.repository';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -17,7 +14,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * docs/architecture.md §2: a mutating request runs in one transaction, flushed once and committed when the
  * handler returns, rolled back when anything throws; deadlocks and serialization failures are
  * retried. Reads, and mutating routes marked @NoTransaction() (they write nothing), run on the
- * request's own EntityManager fork without a transaction.
+ * request's own fork of the entity manager without a transaction.
  *
  * A request with an Idempotency-Key claims it as the first statement of its transaction and stores
  * its response in it (idempotency-claim.ts): key, resource and response commit or roll back together.
@@ -27,6 +24,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
   constructor(
     private readonly em: EntityManager,
     private readonly reflector: Reflector,
+    private readonly keys: IdempotencyKeysRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -39,16 +37,17 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return from(
-      runInTransaction(this.em, async (em) => {
+      runInTransaction(this.em, async () => {
         if (!idempotency) return lastValueFrom(next.handle(), { defaultValue: undefined });
-        const claim = await claimIdempotencyKey(em, idempotency);
+        const claim = await claimIdempotencyKey(this.keys, idempotency);
         if (claim.kind === 'replay') {
           reply.status(claim.status);
           reply.header('Idempotent-Replayed', 'true');
           return claim.body;
         }
         const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-        await storeIdempotentResponse(em, claim.id, idempotency.status, body);
+        // The response is kept exactly when the resource it describes is committed.
+        await this.keys.storeResponse(claim.id, idempotency.status, body);
         return body;
       }),
     );

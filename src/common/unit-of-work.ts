@@ -19,8 +19,9 @@ export function isRetryableTransactionError(error: unknown): boolean {
 /**
  * Runs `work` in one transaction (flushed once at the end, rolled back on any error), retrying a
  * serialization failure or deadlock a bounded number of times. `work` must be safe to run again.
- * `work` gets the transaction's EntityManager: `em.execute()` on it runs inside the transaction
- * (on the outer fork it would not: a fork does not follow the transaction context).
+ * `work` gets the transaction's entity manager: statements sent through it run inside the
+ * transaction (through the outer fork they would not: a fork does not follow the transaction
+ * context). Repositories inject the global entity manager, which resolves to this one.
  */
 export async function runInTransaction<T>(
   em: EntityManager,

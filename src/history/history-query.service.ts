@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { parseInclusiveEnd, parseInstant } from '../common/instant';
 import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
@@ -23,10 +22,7 @@ const SORTABLE = { createdAt: 'createdAt' };
 /** The read side of the audit trail: lists, single entries and the customer projection. */
 @Injectable()
 export class HistoryQueryService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly repository: OrderHistoryRepository,
-  ) {}
+  constructor(private readonly repository: OrderHistoryRepository) {}
 
   /**
    * One order's trail; a missing order is a 404 (an order always has its `created` entry).
@@ -64,7 +60,7 @@ export class HistoryQueryService {
   }
 
   async get(id: string): Promise<OrderHistory> {
-    const entry = await this.em.findOne(OrderHistory, { id }, { populate: ['performedBy'] });
+    const entry = await this.repository.findById(id);
     if (!entry) throw new NotFoundError('History entry', id);
     return entry;
   }
@@ -110,13 +106,7 @@ export class HistoryQueryService {
     const direction = createdAt.createdAt;
     const orderBy: QueryOrderMap<OrderHistory>[] = [{ createdAt: direction }, { sequence: direction }];
     if (acrossOrders) orderBy.push({ id: direction });
-    const [entries, total] = await this.em.findAndCount(OrderHistory, where as FilterQuery<OrderHistory>, {
-      populate: ['performedBy'],
-      orderBy,
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(entries, total, query);
+    return this.repository.page(where as FilterQuery<OrderHistory>, orderBy, query);
   }
 
   private filters(query: ListOrderHistoryQueryDto): HistoryWhere {

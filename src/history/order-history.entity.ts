@@ -8,7 +8,8 @@ import { OrderHistoryAction } from './order-history-action.enum';
  * One entry of an order's audit trail. Append-only: a database trigger refuses UPDATE, DELETE
  * and TRUNCATE. Entries of one order form a hash chain (`sequence`, `previousHash`, `hash`).
  */
-@Entity({ tableName: 'order_history' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'order_history', readonly: true })
 @Index({ name: 'order_history_order_id_created_at_index', properties: ['order', 'createdAt'] })
 @Index({ name: 'order_history_created_at_index', properties: ['createdAt'] })
 @Index({ name: 'order_history_action_created_at_index', properties: ['action', 'createdAt'] })

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
+import { OrderHistory } from './order-history.entity';
 import { lockOrdersSql, moveHistoryHeadSql } from '../orders/orders.repository';
 import { executePrepared } from '../database/prepared-statement';
 import type { HistoryRow as PerformerHistoryRow } from './history.mapper';
@@ -163,6 +166,40 @@ export interface OrderTrailFilter {
 @Injectable()
 export class OrderHistoryRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /** Whether a transaction is open: the entry statement must join the change it records. */
+  inTransaction(): boolean {
+    return this.em.getTransactionContext() !== undefined;
+  }
+
+  /**
+   * Flushes the unit of work when one of `entities` (orders) is still only persisted, not written:
+   * the entry statement locks the order row, so an order placed in this transaction goes first.
+   */
+  async writePending(entities: readonly object[]): Promise<void> {
+    const pending = this.em.getUnitOfWork().getPersistStack();
+    if (entities.some((entity) => pending.has(entity))) await this.em.flush();
+  }
+
+  /** One entry as an entity, with its performer. */
+  findById(id: string): Promise<OrderHistory | null> {
+    return this.em.findOne(OrderHistory, { id }, { populate: ['performedBy'] });
+  }
+
+  /** A page of entries as entities, with their performers. */
+  async page(
+    where: FilterQuery<OrderHistory>,
+    orderBy: QueryOrderMap<OrderHistory>[],
+    query: Pick<PageQueryDto, 'page' | 'pageSize'>,
+  ): Promise<Page<OrderHistory>> {
+    const [entries, total] = await this.em.findAndCount(OrderHistory, where, {
+      populate: ['performedBy'],
+      orderBy,
+      limit: query.pageSize,
+      offset: offsetOf(query),
+    });
+    return toPage(entries, total, query);
+  }
 
   /**
    * A page of one order's trail with its performers, and the count: two lean statements run

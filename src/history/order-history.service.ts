@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { RequestContext } from '../common/request-context';
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { Order } from '../orders/order.entity';
@@ -38,10 +37,7 @@ const ACTIONS = new Set<string>(Object.values(OrderHistoryAction));
  */
 @Injectable()
 export class OrderHistoryService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly repository: OrderHistoryRepository,
-  ) {}
+  constructor(private readonly repository: OrderHistoryRepository) {}
 
   async record(input: RecordHistoryInput): Promise<RecordedEntry> {
     const [entry] = await this.recordMany([input]);
@@ -52,14 +48,13 @@ export class OrderHistoryService {
   async recordMany(inputs: readonly RecordHistoryInput[]): Promise<RecordedEntry[]> {
     if (inputs.length === 0) return [];
     const entries = inputs.map((input) => this.entryOf(input));
-    if (!this.em.getTransactionContext()) {
+    if (!this.repository.inTransaction()) {
       throw new Error('OrderHistoryService.record must run inside the unit of work');
     }
     // The statement locks the order row: an order placed in this transaction is written first.
-    const persistStack = this.em.getUnitOfWork().getPersistStack();
-    if (inputs.some((input) => typeof input.order !== 'string' && persistStack.has(input.order))) {
-      await this.em.flush();
-    }
+    await this.repository.writePending(
+      inputs.flatMap((input) => (typeof input.order === 'string' ? [] : [input.order])),
+    );
     const rows = await this.repository.append(entries);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return entries.map((entry) => {

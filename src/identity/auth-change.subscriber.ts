@@ -1,9 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager, EventArgs, EventSubscriber, MikroORM, TransactionEventArgs } from '@mikro-orm/core';
+import { EventArgs, EventSubscriber, MikroORM, TransactionEventArgs } from '@mikro-orm/core';
 import { AuthStateCache } from './auth-state.cache';
 import { User } from './user.entity';
 
 /** What AuthStateCache holds of a user (the trigger of Migration20261205010000 watches the same). */
+/** The transaction's entity manager, as the ORM's events hand it over (a key, no statement is sent). */
+type TransactionKey = TransactionEventArgs['em'];
+
 const AUTH_PROPERTIES = ['isActive', 'role', 'tokenVersion', 'email'] as const;
 
 /**
@@ -15,8 +18,8 @@ const AUTH_PROPERTIES = ['isActive', 'role', 'tokenVersion', 'email'] as const;
  */
 @Injectable()
 export class AuthChangeSubscriber implements EventSubscriber<User>, OnModuleInit {
-  /** Users changed by each transaction in flight, keyed by the transaction's EntityManager. */
-  private readonly pending = new WeakMap<EntityManager, Set<string>>();
+  /** Users changed by each transaction in flight, keyed by the transaction's entity manager. */
+  private readonly pending = new WeakMap<TransactionKey, Set<string>>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -51,7 +54,7 @@ export class AuthChangeSubscriber implements EventSubscriber<User>, OnModuleInit
     this.pending.delete(args.em);
   }
 
-  private changed(em: EntityManager, id: string): void {
+  private changed(em: TransactionKey, id: string): void {
     this.cache.invalidate(id);
     if (!em.isInTransaction()) return;
     const ids = this.pending.get(em) ?? new Set<string>();

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { FilterQuery, raw } from '@mikro-orm/core';
+import { FilterQuery } from '@mikro-orm/core';
 import { ConflictError, NotFoundError } from '../common/errors';
-import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { Page, parseSort } from '../common/pagination';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -26,7 +25,6 @@ const SORTABLE = { createdAt: 'createdAt', email: 'email', fullName: 'fullName',
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly em: EntityManager,
     private readonly hasher: PasswordHasher,
     private readonly repository: UsersRepository,
   ) {}
@@ -37,36 +35,31 @@ export class UsersService {
       throw new ConflictError(`A user with email ${email} already exists`);
     }
     const user = new User(email, await this.hasher.hash(dto.password), dto.fullName, dto.role);
-    this.em.persist(user);
+    this.repository.add(user);
     return user;
   }
 
   async get(id: string): Promise<User> {
-    const user = await this.em.findOne(User, { id });
+    const user = await this.repository.findById(id);
     if (!user) throw new NotFoundError('User', id);
     return user;
   }
 
   /** An active user with one of the roles, or null. */
   findActive(id: string, roles?: readonly UserRole[]): Promise<User | null> {
-    return this.em.findOne(User, { id, isActive: true, ...(roles ? { role: { $in: [...roles] } } : {}) });
+    return this.repository.findActive(id, roles);
   }
 
   /** Emails are stored lower-cased; `lower(email)` is what the unique index covers. */
   findByEmail(email: string): Promise<User | null> {
-    return this.em.findOne(User, { [raw('lower(email)')]: email.trim().toLowerCase() });
+    return this.repository.findByEmail(email.trim().toLowerCase());
   }
 
   async list(query: ListUsersQueryDto): Promise<Page<User>> {
     const where: FilterQuery<User> = {};
     if (query.role) where.role = query.role;
     if (query.isActive !== undefined) where.isActive = query.isActive;
-    const [users, total] = await this.em.findAndCount(User, where, {
-      orderBy: [...parseSort(query.sort, SORTABLE, '-createdAt'), { id: 'asc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(users, total, query);
+    return this.repository.page(where, parseSort(query.sort, SORTABLE, '-createdAt'), query);
   }
 
   async update(id: string, dto: UpdateUserDto): Promise<User> {
@@ -79,9 +72,8 @@ export class UsersService {
     if (dto.isActive !== undefined) user.isActive = dto.isActive;
     if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
     // A new password, or a deactivation, revokes every token issued before: reactivating the user
-    // later does not bring them back (docs/operations.md, "Authentication"). Raised in SQL, so that
-    // two changes at once both count.
-    if (dto.password !== undefined || deactivated) user.tokenVersion = raw('token_version + 1');
+    // later does not bring them back (docs/operations.md, "Authentication").
+    if (dto.password !== undefined || deactivated) this.repository.revokeTokens(user);
     return user;
   }
 
@@ -109,7 +101,7 @@ export class UsersService {
     const existing = await this.findByEmail(email);
     if (existing) return { user: existing, created: false };
     const user = new User(email, await this.hasher.hash(password), fullName, role);
-    this.em.persist(user);
+    this.repository.add(user);
     return { user, created: true };
   }
 }

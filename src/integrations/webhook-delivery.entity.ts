@@ -7,7 +7,8 @@ import { WebhookDeliveryStatus } from './webhook-delivery-status.enum';
  * Outbox row: one event for one subscription, written by the dispatcher's fan-out from the history
  * feed. Declares the table; every statement on it is in webhook-deliveries.repository.ts.
  */
-@Entity({ tableName: 'webhook_deliveries' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'webhook_deliveries', readonly: true })
 @Unique({
   name: 'webhook_deliveries_subscription_id_event_id_unique',
   properties: ['subscription', 'eventId'],

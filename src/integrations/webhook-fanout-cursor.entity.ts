@@ -4,7 +4,8 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
  * How far the dispatcher's fan-out has read the history feed (one row, `name = 'webhooks'`):
  * the feed position (xid, order_id, sequence) of the last entry turned into deliveries.
  */
-@Entity({ tableName: 'webhook_fanout_cursor' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'webhook_fanout_cursor', readonly: true })
 export class WebhookFanoutCursor {
   @PrimaryKey({ type: 'varchar', length: 32 })
   name!: string;

@@ -6,7 +6,8 @@ import { BaseEntity } from '../database/base.entity';
  * webhook-subscriptions.repository.ts. `secret` holds the AES-256-GCM sealed secret
  * (webhook-secret-box.ts), never the secret itself.
  */
-@Entity({ tableName: 'webhook_subscriptions' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'webhook_subscriptions', readonly: true })
 @Index({ name: 'webhook_subscriptions_created_at_index', properties: ['createdAt'] })
 export class WebhookSubscription extends BaseEntity {
   @Property({ type: 'varchar', length: 2048 })

@@ -5,7 +5,8 @@ import { OrderNote } from './order-note.entity';
 import { NotificationStatus } from './notification-status.enum';
 
 /** Outbox row: written in the transaction of the note it announces, delivered by a dispatcher. */
-@Entity({ tableName: 'customer_notifications' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'customer_notifications', readonly: true })
 @Index({
   name: 'customer_notifications_due_index',
   expression:

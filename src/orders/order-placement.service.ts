@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, ConflictError, FieldError } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
 import { ProductVariant } from '../catalog/product-variant.entity';
@@ -10,6 +9,7 @@ import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order, ShippingAddress } from './order.entity';
 import { OrderItem } from './order-item.entity';
 import { OrdersService } from './orders.service';
+import { OrdersRepository } from './orders.repository';
 import { formatMoney, fromCents, MAX_CENTS, toCents } from './money';
 import { outstandingCents } from './order-amounts';
 import { CreateOrderDto, OrderItemInputDto, ShippingAddressDto, UpdateOrderDto } from './dto/order.dto';
@@ -73,8 +73,8 @@ const sameAddress = (a: ShippingAddress, b: ShippingAddress) =>
 @Injectable()
 export class OrderPlacementService {
   constructor(
-    private readonly em: EntityManager,
     private readonly orders: OrdersService,
+    private readonly repository: OrdersRepository,
     private readonly catalog: CatalogService,
     private readonly users: UsersService,
     private readonly history: OrderHistoryService,
@@ -97,7 +97,7 @@ export class OrderPlacementService {
     const items = lines.map((line) => new OrderItem(order, line.variant, line.quantity, line.unitPrice));
     keepInOrder(items);
     order.totalAmount = this.totalOf(items);
-    this.em.persist([order, ...items]);
+    this.repository.add([order, ...items]);
     await this.history.record({
       order,
       action: OrderHistoryAction.CREATED,
@@ -148,8 +148,8 @@ export class OrderPlacementService {
           after.totalAmount = total;
           order.totalAmount = total;
         }
-        this.em.persist(next);
-        removed.forEach((item) => this.em.remove(item));
+        this.repository.add(next);
+        this.repository.removeItems(removed);
       }
       items = next;
     }

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
+import { Order } from './order.entity';
+import { OrderItem } from './order-item.entity';
 import { OrderStatus } from './order-status.enum';
 
 /**
- * SQL of the orders module's tables (orders, order_items).
+ * SQL and entity access of the orders module's tables (orders, order_items). Their business columns
+ * are written as entities through the flush; the counters kept for the write statements (the
+ * history head on orders, quantity_allocated on order_items) only by statements (see
+ * docs/data-access.md, "Write style per table").
  *
  * THE ORDER LOCK is the order row's `FOR UPDATE` lock, taken by one of:
  * - OrdersService.lock (the Order entity, for the lifecycle actions that change it),
@@ -66,9 +73,87 @@ export interface OrderItemLineRow {
   sku: string;
 }
 
+type OrderBy = Record<string, 'asc' | 'desc'>[];
+type PageQuery = Pick<PageQueryDto, 'page' | 'pageSize'>;
+
+/** Filters of the staff order search (OrdersRepository.search). */
+export interface OrderSearch {
+  statuses?: readonly OrderStatus[];
+  customerId?: string;
+  createdFrom?: Date;
+  /** An inclusive end condition on created_at (src/common/instant.ts). */
+  createdTo?: { $lt: Date } | { $lte: Date };
+  /** An order-number prefix (already upper-cased and LIKE-escaped) or a customer's email. */
+  text?: { numberPrefix: string; email: string };
+}
+
 @Injectable()
 export class OrdersRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /** Queues a new order and its items (or new items of an order) for the unit of work's flush. */
+  add(entities: readonly (Order | OrderItem)[]): void {
+    this.em.persist([...entities]);
+  }
+
+  /** Queues items an edit removed for deletion at the flush. */
+  removeItems(items: readonly OrderItem[]): void {
+    for (const item of items) this.em.remove(item);
+  }
+
+  /** The order, of `customerId` only when given. */
+  find(id: string, customerId?: string): Promise<Order | null> {
+    return this.em.findOne(Order, customerId ? { id, customer: customerId } : { id });
+  }
+
+  /** The order lock (see above) through the entity, refreshed from the locked row. */
+  lock(id: string, customerId?: string): Promise<Order | null> {
+    return this.em.findOne(Order, customerId ? { id, customer: customerId } : { id }, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+  }
+
+  /** Items of the orders, by created_at then id. */
+  itemsOf(orderIds: readonly string[]): Promise<OrderItem[]> {
+    return this.em.find(
+      OrderItem,
+      { order: { $in: [...orderIds] } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** Staff search, with each order's customer (id and email). */
+  async search(filter: OrderSearch, orderBy: OrderBy, query: PageQuery): Promise<Page<Order>> {
+    const qb = this.em
+      .createQueryBuilder(Order, 'o')
+      .leftJoinAndSelect('o.customer', 'c', {}, ['id', 'email'])
+      .orderBy([...orderBy, { id: 'asc' }])
+      .limit(query.pageSize)
+      .offset(offsetOf(query));
+    if (filter.statuses?.length) qb.andWhere({ status: { $in: [...filter.statuses] } });
+    if (filter.customerId) qb.andWhere({ customer: filter.customerId });
+    if (filter.createdFrom) qb.andWhere({ createdAt: { $gte: filter.createdFrom } });
+    if (filter.createdTo) qb.andWhere({ createdAt: filter.createdTo });
+    if (filter.text) {
+      // The pattern index serves the prefix, the lower(email) index the email.
+      qb.andWhere(
+        '(o.order_number like ? or o.customer_id = (select u.id from users u where lower(u.email) = lower(?)))',
+        [`${filter.text.numberPrefix}%`, filter.text.email],
+      );
+    }
+    const [orders, total] = await qb.getResultAndCount();
+    return toPage(orders, total, query);
+  }
+
+  async pageOfCustomer(customerId: string, orderBy: OrderBy, query: PageQuery): Promise<Page<Order>> {
+    const [orders, total] = await this.em.findAndCount(
+      Order,
+      { customer: customerId },
+      { orderBy: [...orderBy, { id: 'asc' }], limit: query.pageSize, offset: offsetOf(query) },
+    );
+    return toPage(orders, total, query);
+  }
 
   /** The order lock (see above), reading only status and number; undefined when there is no such order. */
   async lockStatus(id: string): Promise<LockedOrderRow | undefined> {

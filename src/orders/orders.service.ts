@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
 import { inclusiveEndCondition, parseInstant } from '../common/instant';
-import { offsetOf, Page, PageQueryDto, parseSort, toPage } from '../common/pagination';
+import { Page, PageQueryDto, parseSort } from '../common/pagination';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from './order.entity';
@@ -50,20 +48,19 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 @Injectable()
 export class OrdersService {
   constructor(
-    private readonly em: EntityManager,
     private readonly history: OrderHistoryService,
     private readonly repository: OrdersRepository,
   ) {}
 
   async get(id: string): Promise<Order> {
-    const order = await this.em.findOne(Order, { id });
+    const order = await this.repository.find(id);
     if (!order) throw new NotFoundError('Order', id);
     return order;
   }
 
   /** The order of `customerId` only: another customer's order is simply not found. */
   async getForCustomer(id: string, customerId: string): Promise<Order> {
-    const order = await this.em.findOne(Order, { id, customer: customerId });
+    const order = await this.repository.find(id, customerId);
     if (!order) throw new NotFoundError('Order', id);
     return order;
   }
@@ -74,10 +71,7 @@ export class OrdersService {
    * `customerId`, only that customer's order is found (and locked); another's is a 404.
    */
   async lock(id: string, customerId?: string): Promise<Order> {
-    const order = await this.em.findOne(Order, customerId ? { id, customer: customerId } : { id }, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
+    const order = await this.repository.lock(id, customerId);
     if (!order) throw new NotFoundError('Order', id);
     return order;
   }
@@ -99,7 +93,7 @@ export class OrdersService {
   }
 
   items(orderId: string): Promise<OrderItem[]> {
-    return this.em.find(OrderItem, { order: orderId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.repository.itemsOf([orderId]);
   }
 
   /**
@@ -131,51 +125,34 @@ export class OrdersService {
    * or the customer's exact email (case-insensitive; the lower(email) index serves it).
    */
   async list(query: ListOrdersQueryDto): Promise<Page<Order>> {
-    const qb = this.em
-      .createQueryBuilder(Order, 'o')
-      .leftJoinAndSelect('o.customer', 'c', {}, ['id', 'email'])
-      .orderBy([...parseSort(query.sort, ORDER_SORTABLE, '-createdAt'), { id: 'asc' }])
-      .limit(query.pageSize)
-      .offset(offsetOf(query));
-    if (query.status?.length) qb.andWhere({ status: { $in: query.status } });
-    if (query.customerId) qb.andWhere({ customer: query.customerId });
-    if (query.createdFrom)
-      qb.andWhere({ createdAt: { $gte: parseInstant(query.createdFrom, 'createdFrom') } });
-    if (query.createdTo) qb.andWhere({ createdAt: inclusiveEndCondition(query.createdTo, 'createdTo') });
-    if (query.q) {
-      const q = query.q.trim();
-      qb.andWhere(
-        '(o.order_number like ? or o.customer_id = (select u.id from users u where lower(u.email) = lower(?)))',
-        [`${escapeLike(q.toUpperCase())}%`, q],
-      );
-    }
-    const [orders, total] = await qb.getResultAndCount();
-    return toPage(orders, total, query);
+    const q = query.q?.trim();
+    return this.repository.search(
+      {
+        statuses: query.status,
+        customerId: query.customerId,
+        createdFrom: query.createdFrom ? parseInstant(query.createdFrom, 'createdFrom') : undefined,
+        createdTo: query.createdTo ? inclusiveEndCondition(query.createdTo, 'createdTo') : undefined,
+        text: q ? { numberPrefix: escapeLike(q.toUpperCase()), email: q } : undefined,
+      },
+      parseSort(query.sort, ORDER_SORTABLE, '-createdAt'),
+      query,
+    );
   }
 
   /** A customer's own orders, newest first (or as sorted). */
   async listForCustomer(customerId: string, query: PageQueryDto): Promise<Page<Order>> {
-    const [orders, total] = await this.em.findAndCount(
-      Order,
-      { customer: customerId },
-      {
-        orderBy: [...parseSort(query.sort, ORDER_SORTABLE, '-createdAt'), { id: 'asc' }],
-        limit: query.pageSize,
-        offset: offsetOf(query),
-      },
+    return this.repository.pageOfCustomer(
+      customerId,
+      parseSort(query.sort, ORDER_SORTABLE, '-createdAt'),
+      query,
     );
-    return toPage(orders, total, query);
   }
 
   /** Items of several orders at once, grouped by order id. */
   async itemsOf(orderIds: string[]): Promise<Map<string, OrderItem[]>> {
     const grouped = new Map<string, OrderItem[]>(orderIds.map((id) => [id, []]));
     if (orderIds.length === 0) return grouped;
-    const items = await this.em.find(
-      OrderItem,
-      { order: { $in: orderIds } },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+    const items = await this.repository.itemsOf(orderIds);
     for (const item of items) grouped.get(item.order.id)?.push(item);
     return grouped;
   }

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
+import { InventoryReservation } from './inventory-reservation.entity';
 import { lockStockLevelsSql, reserveStockSql } from '../catalog/stock-levels.repository';
 import { allocateOrderItemsSql, lockOrderItemsSql, lockOrdersSql } from '../orders/orders.repository';
 import { HISTORY_APPEND_CTES, NewHistoryEntry } from '../history/order-history.repository';
@@ -209,9 +212,74 @@ export function bookingParams(input: BookingInput): unknown[] {
   ];
 }
 
+type OrderBy = Record<string, 'asc' | 'desc'>[];
+
+/** Per order item: units held, units fulfilled, number of active reservations. */
+export interface ReservationSummaryRow {
+  order_item_id: string;
+  reserved: number;
+  fulfilled: number;
+  active: number;
+}
+
 @Injectable()
 export class ReservationsRepository {
   constructor(private readonly em: EntityManager) {}
+
+  findById(id: string): Promise<InventoryReservation | null> {
+    return this.em.findOne(InventoryReservation, { id });
+  }
+
+  async page(
+    where: FilterQuery<InventoryReservation>,
+    orderBy: OrderBy,
+    query: Pick<PageQueryDto, 'page' | 'pageSize'>,
+  ): Promise<Page<InventoryReservation>> {
+    const [reservations, total] = await this.em.findAndCount(InventoryReservation, where, {
+      orderBy: [...orderBy, { id: 'asc' }],
+      limit: query.pageSize,
+      offset: offsetOf(query),
+    });
+    return toPage(reservations, total, query);
+  }
+
+  /** Reservations matching `where`, oldest first. */
+  findOldestFirst(where: FilterQuery<InventoryReservation>): Promise<InventoryReservation[]> {
+    return this.em.find(InventoryReservation, where, { orderBy: { reservedAt: 'asc', id: 'asc' } });
+  }
+
+  summaryForOrder(orderId: string): Promise<ReservationSummaryRow[]> {
+    return this.em.execute<ReservationSummaryRow[]>(
+      `select order_item_id,
+              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as reserved,
+              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled,
+              (count(*) filter (where is_active))::int as active
+         from inventory_reservations where order_id = ?
+        group by order_item_id order by order_item_id`,
+      [orderId],
+    );
+  }
+
+  /** Units held by active reservations of a variant, everywhere or at one location. */
+  async totalReserved(variantId: string, stockLocationId?: string): Promise<number> {
+    const [row] = await this.em.execute<{ total: number }[]>(
+      `select coalesce(sum(quantity_reserved - quantity_fulfilled), 0)::int as total
+         from inventory_reservations
+        where is_active and product_variant_id = ?${stockLocationId ? ' and stock_location_id = ?' : ''}`,
+      stockLocationId ? [variantId, stockLocationId] : [variantId],
+    );
+    return row.total;
+  }
+
+  /** Units held per location for a variant, by location id. */
+  totalReservedByLocation(variantId: string): Promise<{ stock_location_id: string; reserved: number }[]> {
+    return this.em.execute<{ stock_location_id: string; reserved: number }[]>(
+      `select stock_location_id, sum(quantity_reserved - quantity_fulfilled)::int as reserved
+         from inventory_reservations where is_active and product_variant_id = ?
+        group by stock_location_id order by stock_location_id`,
+      [variantId],
+    );
+  }
 
   /** The reservation statement (above): one round trip, prepared (src/database/prepared-statement.ts). */
   book(input: BookingInput): Promise<BookingRow[]> {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { FilterQuery } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundError } from '../common/errors';
 import { parseInstant } from '../common/instant';
-import { offsetOf, Page, parseSort, toPage } from '../common/pagination';
+import { Page, parseSort } from '../common/pagination';
+import { ReservationsRepository } from './reservations.repository';
 import { OrdersService } from '../orders/orders.service';
 import { OrderStatus } from '../orders/order-status.enum';
 import { InventoryReservation, ReservationData } from './inventory-reservation.entity';
@@ -82,7 +82,7 @@ export function toReservationResponse(r: ReservationData): ReservationResponse {
 @Injectable()
 export class ReservationsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: ReservationsRepository,
     private readonly orders: OrdersService,
     private readonly booking: ReservationBookingService,
     private readonly settlement: ReservationSettlementService,
@@ -133,7 +133,7 @@ export class ReservationsService {
   }
 
   async get(id: string): Promise<InventoryReservation> {
-    const reservation = await this.em.findOne(InventoryReservation, { id });
+    const reservation = await this.repository.findById(id);
     if (!reservation) throw new NotFoundError('Reservation', id);
     return reservation;
   }
@@ -145,12 +145,7 @@ export class ReservationsService {
     if (query.stockLocationId) where.stockLocation = query.stockLocationId;
     if (query.isActive !== undefined) where.isActive = query.isActive;
     if (query.expiresBefore) where.expiresAt = { $lt: parseInstant(query.expiresBefore, 'expiresBefore') };
-    const [reservations, total] = await this.em.findAndCount(InventoryReservation, where, {
-      orderBy: [...parseSort(query.sort, SORTABLE, '-reservedAt'), { id: 'asc' }],
-      limit: query.pageSize,
-      offset: offsetOf(query),
-    });
-    return toPage(reservations, total, query);
+    return this.repository.page(where, parseSort(query.sort, SORTABLE, '-reservedAt'), query);
   }
 
   /** GET /orders/:orderId/reservations: 404 for an unknown order. */
@@ -161,55 +156,37 @@ export class ReservationsService {
 
   /** Every reservation of the order, active or not, oldest first. */
   listForOrder(orderId: string): Promise<InventoryReservation[]> {
-    return this.em.find(
-      InventoryReservation,
-      { order: orderId },
-      { orderBy: { reservedAt: 'asc', id: 'asc' } },
-    );
+    return this.repository.findOldestFirst({ order: orderId });
   }
 
   /** Reservations of a variant (optionally only the active ones), oldest first. */
   listForVariant(variantId: string, options: { activeOnly?: boolean } = {}): Promise<InventoryReservation[]> {
-    return this.em.find(
-      InventoryReservation,
-      { productVariant: variantId, ...(options.activeOnly ? { isActive: true } : {}) },
-      { orderBy: { reservedAt: 'asc', id: 'asc' } },
-    );
+    return this.repository.findOldestFirst({
+      productVariant: variantId,
+      ...(options.activeOnly ? { isActive: true } : {}),
+    });
   }
 
   /** Per order item: units held, units fulfilled, number of active reservations. */
   async summaryForOrder(orderId: string): Promise<OrderItemReservationSummary[]> {
-    const rows = await this.em.execute<OrderItemReservationSummary[]>(
-      `select order_item_id as "orderItemId",
-              coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as reserved,
-              coalesce(sum(quantity_fulfilled), 0)::int as fulfilled,
-              (count(*) filter (where is_active))::int as active
-         from inventory_reservations where order_id = ?
-        group by order_item_id order by order_item_id`,
-      [orderId],
-    );
-    return rows;
+    const rows = await this.repository.summaryForOrder(orderId);
+    return rows.map((row) => ({
+      orderItemId: row.order_item_id,
+      reserved: row.reserved,
+      fulfilled: row.fulfilled,
+      active: row.active,
+    }));
   }
 
   /** Units held by active reservations of a variant, everywhere or at one location. */
-  async totalReserved(variantId: string, stockLocationId?: string): Promise<number> {
-    const [row] = await this.em.execute<{ total: number }[]>(
-      `select coalesce(sum(quantity_reserved - quantity_fulfilled), 0)::int as total
-         from inventory_reservations
-        where is_active and product_variant_id = ?${stockLocationId ? ' and stock_location_id = ?' : ''}`,
-      stockLocationId ? [variantId, stockLocationId] : [variantId],
-    );
-    return row.total;
+  totalReserved(variantId: string, stockLocationId?: string): Promise<number> {
+    return this.repository.totalReserved(variantId, stockLocationId);
   }
 
   /** Units held per location for a variant. */
   async totalReservedByLocation(variantId: string): Promise<{ stockLocationId: string; reserved: number }[]> {
-    return this.em.execute(
-      `select stock_location_id as "stockLocationId", sum(quantity_reserved - quantity_fulfilled)::int as reserved
-         from inventory_reservations where is_active and product_variant_id = ?
-        group by stock_location_id order by stock_location_id`,
-      [variantId],
-    );
+    const rows = await this.repository.totalReservedByLocation(variantId);
+    return rows.map((row) => ({ stockLocationId: row.stock_location_id, reserved: row.reserved }));
   }
 
   release(id: string): Promise<InventoryReservation> {

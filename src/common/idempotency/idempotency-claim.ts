@@ -1,6 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { LockWaitTimeoutException } from '@mikro-orm/core';
 import { DomainError } from '../errors';
+import type { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 /** Set on the request by the idempotency interceptor when it carries a valid Idempotency-Key. */
 export const IDEMPOTENCY_REQUEST = Symbol('oms:idempotencyRequest');
@@ -29,12 +29,6 @@ export function setIdempotencyRequest(request: object, idempotency: IdempotencyR
   (request as { [IDEMPOTENCY_REQUEST]?: IdempotencyRequest })[IDEMPOTENCY_REQUEST] = idempotency;
 }
 
-interface StoredKey {
-  fingerprint: string;
-  response_status: number | null;
-  response_body: unknown;
-}
-
 const PG_LOCK_NOT_AVAILABLE = '55P03';
 /**
  * A row without a response is committed only by versions that committed the claim on its own,
@@ -60,15 +54,15 @@ const keyInUse = () =>
  * (see LEGACY_CLAIM_ABANDONED_AFTER_SECONDS). Waiting longer than the lock timeout is a 409
  * IDEMPOTENCY_KEY_IN_USE.
  */
-export async function claimIdempotencyKey(em: EntityManager, req: IdempotencyRequest): Promise<ClaimOutcome> {
+export async function claimIdempotencyKey(
+  keys: IdempotencyKeysRepository,
+  req: IdempotencyRequest,
+): Promise<ClaimOutcome> {
   for (;;) {
-    const claimed = await insertClaim(em, req);
+    const claimed = await insertClaim(keys, req);
     if (claimed) return { kind: 'claimed', id: claimed };
     // The conflicting row is committed and live (otherwise it was taken over).
-    const [stored] = await em.execute<StoredKey[]>(
-      'select fingerprint, response_status, response_body from idempotency_keys where user_id = ? and key = ?',
-      [req.userId, req.key],
-    );
+    const stored = await keys.find(req.userId, req.key);
     if (!stored) continue; // purged in between: claim again
     if (stored.fingerprint !== req.fingerprint) {
       throw new DomainError(
@@ -82,50 +76,16 @@ export async function claimIdempotencyKey(em: EntityManager, req: IdempotencyReq
   }
 }
 
-async function insertClaim(em: EntityManager, req: IdempotencyRequest): Promise<string | undefined> {
+async function insertClaim(
+  keys: IdempotencyKeysRepository,
+  req: IdempotencyRequest,
+): Promise<string | undefined> {
   try {
-    const rows = await em.execute<{ id: string }[]>(
-      `insert into idempotency_keys as k (id, user_id, key, method, path, fingerprint, expires_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, now() + make_interval(hours => ?))
-       on conflict (user_id, key) do update
-         set method = excluded.method, path = excluded.path, fingerprint = excluded.fingerprint,
-             response_status = null, response_body = null, created_at = now(),
-             expires_at = excluded.expires_at
-         where k.expires_at < now()
-            or (k.response_status is null and k.created_at < now() - make_interval(secs => ?))
-       returning k.id`,
-      [
-        req.userId,
-        req.key,
-        req.method,
-        req.path,
-        req.fingerprint,
-        req.ttlHours,
-        LEGACY_CLAIM_ABANDONED_AFTER_SECONDS,
-      ],
-    );
-    return rows[0]?.id;
+    return await keys.claim({ ...req, abandonedAfterSeconds: LEGACY_CLAIM_ABANDONED_AFTER_SECONDS });
   } catch (error) {
     // The first request is still running after the lock timeout (DB_LOCK_TIMEOUT_MS).
     const code = (error as { code?: string }).code;
     if (error instanceof LockWaitTimeoutException || code === PG_LOCK_NOT_AVAILABLE) throw keyInUse();
     throw error;
   }
-}
-
-/**
- * Stores the first response of a claimed key, in the request's transaction: the response is kept
- * exactly when the resource it describes is committed.
- */
-export async function storeIdempotentResponse(
-  em: EntityManager,
-  id: string,
-  status: number,
-  body: unknown,
-): Promise<void> {
-  await em.execute('update idempotency_keys set response_status = ?, response_body = ? where id = ?', [
-    status,
-    JSON.stringify(body ?? null),
-    id,
-  ]);
 }

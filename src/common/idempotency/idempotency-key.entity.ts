@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /** A creating request seen with an Idempotency-Key, and the first response it got. */
-@Entity({ tableName: 'idempotency_keys' })
+// Written by repository statements only (docs/data-access.md): readonly, so no flush ever writes it.
+@Entity({ tableName: 'idempotency_keys', readonly: true })
 @Unique({ name: 'idempotency_keys_user_key_unique', properties: ['userId', 'key'] })
 @Index({ name: 'idempotency_keys_expires_at_index', properties: ['expiresAt'] })
 export class IdempotencyKey {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { AppConfig } from '../../config/app-config';
 import { UnitOfWork } from '../unit-of-work';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 /** Deletes expired Idempotency-Key records, a batch at a time. */
 @Injectable()
@@ -11,6 +12,7 @@ export class IdempotencyPurgeJob {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly config: AppConfig,
+    private readonly keys: IdempotencyKeysRepository,
   ) {}
 
   @Interval('idempotency-purge', 10 * 60 * 1000)
@@ -25,13 +27,6 @@ export class IdempotencyPurgeJob {
   }
 
   purge(): Promise<number> {
-    return this.uow.run('idempotency-purge', async (em) => {
-      const rows = await em.execute<{ id: string }[]>(
-        `delete from idempotency_keys where id in (
-           select id from idempotency_keys where expires_at < now() limit 1000 for update skip locked
-         ) returning id`,
-      );
-      return rows.length;
-    });
+    return this.uow.run('idempotency-purge', () => this.keys.purgeExpired(1000));
   }
 }

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { IdempotencyPurgeJob } from './idempotency-purge.job';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 @Module({
   imports: [MikroOrmModule.forFeature([IdempotencyKey])],
-  providers: [IdempotencyPurgeJob],
+  providers: [IdempotencyPurgeJob, IdempotencyKeysRepository],
+  exports: [IdempotencyKeysRepository],
 })
 export class IdempotencyModule {}

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { UnitOfWork } from '../../common/unit-of-work';
+import { lockDemoOrders } from './demo-data.repository';
 import { Actor } from '../../common/decorators';
 import { CatalogService } from '../../catalog/catalog.service';
 import { ListVariantsQueryDto } from '../../catalog/dto/variant.dto';
@@ -129,12 +129,12 @@ export async function seedDemoOrders(
     };
   });
   if (!setup) return 0;
-  const step = <T>(work: (em: EntityManager) => Promise<T>) => uow.run('demo-orders', work);
+  const step = <T>(work: () => Promise<T>) => uow.run('demo-orders', work);
 
   // All orders in one transaction that first re-checks, under an advisory lock, that there are none:
   // a second instance starting at the same time waits here, then finds them and stops.
-  const orderIds = await step(async (em) => {
-    await em.execute(`select pg_advisory_xact_lock(hashtext('oms:demo-orders'))`);
+  const orderIds = await uow.run('demo-orders', async (em) => {
+    await lockDemoOrders(em);
     if ((await orders.listForCustomer(setup.customerId, { page: 1, pageSize: 1 })).meta.total > 0) return [];
     const ids: string[] = [];
     for (const [index, demo] of DEMO_ORDERS.entries()) {
