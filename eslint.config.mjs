@@ -54,6 +54,10 @@ export default tseslint.config(
       'src/common/unit-of-work.interceptor.ts',
       // the connection pool's counters for /metrics (no statement),
       'src/metrics/metrics.service.ts',
+      // the read-replica routing: the driver that sends a marked read to a replica, and the poller
+      // that reads each server's WAL position (docs/operations.md §12),
+      'src/database/read-replicas.ts',
+      'src/database/replica-router.ts',
       // Still to move into repositories by the other parts of issue 15 (fulfillment, reservation
       // settlement, order confirmation): remove each entry when its file is done.
       'src/fulfillment/fulfillment.service.ts',
