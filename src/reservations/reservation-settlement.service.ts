@@ -3,14 +3,15 @@ import { FilterQuery, LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestError, ConflictError, NotFoundError } from '../common/errors';
 import { StockLevelInfo, StockLevelsService, stockPairKey, StockPair } from '../catalog/stock-levels.service';
-import { InventoryReservation } from './inventory-reservation.entity';
+import { InventoryReservation, ReservationData } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
-import { ReservationEvent, ReservationHistory } from './reservation-history';
+import { historyInputOf, ReservationEvent, ReservationHistory, sortEvents } from './reservation-history';
+import { RecordHistoryInput } from '../history/order-history.service';
 import { OrdersService } from '../orders/orders.service';
 
-export const outstandingOf = (r: InventoryReservation) => r.quantityReserved - r.quantityFulfilled;
+export const outstandingOf = (r: ReservationData) => r.quantityReserved - r.quantityFulfilled;
 
-const pairOf = (r: InventoryReservation): StockPair => ({
+const pairOf = (r: ReservationData): StockPair => ({
   productVariantId: r.productVariant.id,
   stockLocationId: r.stockLocation.id,
 });
@@ -122,9 +123,7 @@ export class ReservationSettlementService {
     quantities: Record<string, number>,
     location: { id: string; code: string },
   ): Promise<void> {
-    const stockLocationId = location.id;
-    const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
-    wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
+    const wanted = wantedUnits(quantities);
     if (wanted.length === 0) return;
     // Every active hold of these items (any location) is locked, in id order like everywhere else:
     // the ones elsewhere are only read, to say where the units are when the location is short.
@@ -132,63 +131,78 @@ export class ReservationSettlementService {
       order: orderId,
       orderItem: { $in: wanted.map(([itemId]) => itemId) },
     });
-    const parts: { reservation: InventoryReservation; quantity: number }[] = [];
-    const short: { orderItemId: string; requested: number; reserved: number }[] = [];
-    for (const [orderItemId, requested] of wanted) {
-      const oldestFirst = reservations
-        .filter((r) => r.orderItem.id === orderItemId && r.stockLocation.id === stockLocationId)
-        .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
-      let remaining = requested;
-      for (const reservation of oldestFirst) {
-        if (remaining === 0) break;
-        const take = Math.min(remaining, outstandingOf(reservation));
-        if (take > 0) parts.push({ reservation, quantity: take });
-        remaining -= take;
-      }
-      if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
+    const { parts, short } = pickFulfilment(wanted, location.id, reservations);
+    if (short.length > 0) {
+      const levels = await this.levelsOf(reservations);
+      throw shortAtLocation(
+        orderId,
+        location,
+        short,
+        reservations,
+        (r) => levels.get(stockPairKey(pairOf(r)))?.stockLocationCode ?? r.stockLocation.id,
+      );
     }
-    if (short.length > 0) throw await this.shortAtLocation(orderId, location, short, reservations);
     await this.consumeLocked(parts);
   }
 
-  /** The 409 of a parcel whose location holds too few units: per item, where its units are held. */
-  private async shortAtLocation(
+  /**
+   * Shipping's plan for holds already locked and read by the caller's statement (the shipping read
+   * of src/fulfillment/fulfillment.repository.ts): the same choice as fulfilForOrderItems (oldest
+   * first at the parcel's location, the same 409 when it holds too few, the same 400 for a bad
+   * quantity), returned instead of written: the parts with each reservation as it will be, the
+   * units per stock level, and the `inventory_released` entries (in the order they are written).
+   */
+  planFulfilment(
     orderId: string,
+    quantities: Record<string, number>,
     location: { id: string; code: string },
-    short: { orderItemId: string; requested: number; reserved: number }[],
-    reservations: InventoryReservation[],
-  ): Promise<ConflictError> {
-    const levels = await this.levelsOf(reservations);
-    const code = location.code;
-    const items = short.map((s) => {
-      const elsewhere = new Map<string, number>();
-      for (const r of reservations) {
-        if (r.orderItem.id !== s.orderItemId || r.stockLocation.id === location.id) continue;
-        const where = levels.get(stockPairKey(pairOf(r)))?.stockLocationCode ?? r.stockLocation.id;
-        elsewhere.set(where, (elsewhere.get(where) ?? 0) + outstandingOf(r));
+    holds: readonly HeldUnits[],
+    now: Date,
+  ): FulfilmentPlan {
+    const wanted = wantedUnits(quantities);
+    if (wanted.length === 0) return { parts: [], levels: [], entries: [] };
+    const byId = new Map(holds.map((hold) => [hold.reservation.id, hold]));
+    const held = holds.map((hold) => hold.reservation);
+    const { parts, short } = pickFulfilment(wanted, location.id, held);
+    if (short.length > 0) {
+      throw shortAtLocation(
+        orderId,
+        location,
+        short,
+        held,
+        (r) => byId.get(r.id)?.stockLocationCode ?? r.stockLocation.id,
+      );
+    }
+    const levels = new Map<string, number>();
+    const events: ReservationEvent[] = parts.map(({ reservation, quantity }) => {
+      const hold = byId.get(reservation.id) as HeldUnits;
+      if (!hold.stockLevelId)
+        throw new Error(`Reservation ${reservation.id} has no stock level (counter drift)`);
+      levels.set(hold.stockLevelId, (levels.get(hold.stockLevelId) ?? 0) + quantity);
+      const after: ReservationData = {
+        ...reservation,
+        quantityFulfilled: reservation.quantityFulfilled + quantity,
+      };
+      if (after.quantityFulfilled === after.quantityReserved) {
+        after.isActive = false;
+        after.fulfilledAt = now;
+        after.releaseReason = ReleaseReason.FULFILLED;
       }
       return {
-        ...s,
-        heldElsewhere: [...elsewhere].map(([stockLocationCode, quantity]) => ({
-          stockLocationCode,
-          quantity,
-        })),
+        reservation: after,
+        change: ReleaseReason.FULFILLED,
+        quantity,
+        sku: hold.sku,
+        stockLocationCode: hold.stockLocationCode,
       };
     });
-    const detail = items
-      .map(
-        (i) =>
-          `item ${i.orderItemId}: ${i.requested} to ship, ${i.reserved} reserved at ${code}` +
-          (i.heldElsewhere.length
-            ? ` (held at ${i.heldElsewhere.map((h) => `${h.stockLocationCode}: ${h.quantity}`).join(', ')})`
-            : ''),
-      )
-      .join('; ');
-    return new ConflictError(
-      `Not enough reserved stock at ${code} to ship order ${orderId}: ${detail}. Ship from where the units ` +
-        `are held, or release those reservations and reserve the units at ${code}`,
-      { stockLocationCode: code, items },
-    );
+    return {
+      parts: events.map((event) => ({ reservation: event.reservation, quantity: event.quantity })),
+      levels: [...levels]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([stockLevelId, quantity]) => ({ stockLevelId, quantity })),
+      entries: sortEvents(events).map(historyInputOf),
+    };
   }
 
   /**
@@ -314,6 +328,98 @@ export class ReservationSettlementService {
         : this.stockLevels.consume(levelId, quantity));
     }
   }
+}
+
+/** An active hold as shipping reads it under its locks, with what its history entry names. */
+export interface HeldUnits {
+  reservation: ReservationData;
+  sku: string;
+  stockLocationCode: string;
+  /** Its stock level (null only if the counters drifted). */
+  stockLevelId: string | null;
+}
+
+export interface FulfilmentPlan {
+  /** Each part: the reservation as it will be after the fulfilment, and the units taken. */
+  parts: { reservation: ReservationData; quantity: number }[];
+  /** Units leaving each stock level (stock level id order). */
+  levels: { stockLevelId: string; quantity: number }[];
+  /** The `inventory_released` entries, in the order they are written. */
+  entries: RecordHistoryInput[];
+}
+
+/** The non-zero quantities to ship per item, each a positive integer (else 400). */
+function wantedUnits(quantities: Record<string, number>): [string, number][] {
+  const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
+  wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
+  return wanted;
+}
+
+/** Per item, the units taken from its holds at the location, oldest first; and the items held too few there. */
+function pickFulfilment<R extends ReservationData>(
+  wanted: readonly [string, number][],
+  stockLocationId: string,
+  reservations: readonly R[],
+): {
+  parts: { reservation: R; quantity: number }[];
+  short: { orderItemId: string; requested: number; reserved: number }[];
+} {
+  const parts: { reservation: R; quantity: number }[] = [];
+  const short: { orderItemId: string; requested: number; reserved: number }[] = [];
+  for (const [orderItemId, requested] of wanted) {
+    const oldestFirst = reservations
+      .filter((r) => r.orderItem.id === orderItemId && r.stockLocation.id === stockLocationId)
+      .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
+    let remaining = requested;
+    for (const reservation of oldestFirst) {
+      if (remaining === 0) break;
+      const take = Math.min(remaining, outstandingOf(reservation));
+      if (take > 0) parts.push({ reservation, quantity: take });
+      remaining -= take;
+    }
+    if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
+  }
+  return { parts, short };
+}
+
+/** The 409 of a parcel whose location holds too few units: per item, where its units are held. */
+function shortAtLocation(
+  orderId: string,
+  location: { id: string; code: string },
+  short: { orderItemId: string; requested: number; reserved: number }[],
+  reservations: readonly ReservationData[],
+  codeOf: (reservation: ReservationData) => string,
+): ConflictError {
+  const code = location.code;
+  const items = short.map((s) => {
+    const elsewhere = new Map<string, number>();
+    for (const r of reservations) {
+      if (r.orderItem.id !== s.orderItemId || r.stockLocation.id === location.id) continue;
+      const where = codeOf(r);
+      elsewhere.set(where, (elsewhere.get(where) ?? 0) + outstandingOf(r));
+    }
+    return {
+      ...s,
+      heldElsewhere: [...elsewhere].map(([stockLocationCode, quantity]) => ({
+        stockLocationCode,
+        quantity,
+      })),
+    };
+  });
+  const detail = items
+    .map(
+      (i) =>
+        `item ${i.orderItemId}: ${i.requested} to ship, ${i.reserved} reserved at ${code}` +
+        (i.heldElsewhere.length
+          ? ` (held at ${i.heldElsewhere.map((h) => `${h.stockLocationCode}: ${h.quantity}`).join(', ')})`
+          : ''),
+    )
+    .join('; ');
+  return new ConflictError(
+    `Not enough reserved stock at ${code} to ship order ${orderId}: ${detail}. Ship from where the units ` +
+      `are held, or release those reservations and reserve the units at ${code}`,
+    { stockLocationCode: code, items },
+  );
 }
 
 function eventBase(reservation: InventoryReservation, level: StockLevelInfo | undefined) {
