@@ -104,7 +104,7 @@ export class ReservationSettlementService {
   /** Releases every active reservation of the order (e.g. cancel); returns how many. */
   async releaseForOrder(orderId: string, reason: ReleaseReason): Promise<number> {
     if (reason === ReleaseReason.FULFILLED) {
-      throw new Error('Fulfilment goes through fulfil/fulfilForOrderItems, not a release');
+      throw new Error('Fulfilment goes through fulfil or shipping (planFulfilment), not a release');
     }
     const reservations = await this.lockActive({ order: orderId });
     await this.releaseLocked(reservations, reason);
@@ -112,45 +112,14 @@ export class ReservationSettlementService {
   }
 
   /**
-   * Shipping a parcel: fulfils `quantities[orderItemId]` units of each item from its active
-   * reservations at `location` (the one the parcel ships from), oldest first, so on-hand
-   * stock drops exactly there. Holds at other locations are never taken: the goods there did not
-   * leave. Not enough held at the location for any item → 409 listing each short item with what is
-   * held there and where the rest of its units are held, and nothing changes.
-   */
-  async fulfilForOrderItems(
-    orderId: string,
-    quantities: Record<string, number>,
-    location: { id: string; code: string },
-  ): Promise<void> {
-    const wanted = wantedUnits(quantities);
-    if (wanted.length === 0) return;
-    // Every active hold of these items (any location) is locked, in id order like everywhere else:
-    // the ones elsewhere are only read, to say where the units are when the location is short.
-    const reservations = await this.lockActive({
-      order: orderId,
-      orderItem: { $in: wanted.map(([itemId]) => itemId) },
-    });
-    const { parts, short } = pickFulfilment(wanted, location.id, reservations);
-    if (short.length > 0) {
-      const levels = await this.levelsOf(reservations);
-      throw shortAtLocation(
-        orderId,
-        location,
-        short,
-        reservations,
-        (r) => levels.get(stockPairKey(pairOf(r)))?.stockLocationCode ?? r.stockLocation.id,
-      );
-    }
-    await this.consumeLocked(parts);
-  }
-
-  /**
-   * Shipping's plan for holds already locked and read by the caller's statement (the shipping read
-   * of src/fulfillment/fulfillment.repository.ts): the same choice as fulfilForOrderItems (oldest
-   * first at the parcel's location, the same 409 when it holds too few, the same 400 for a bad
-   * quantity), returned instead of written: the parts with each reservation as it will be, the
-   * units per stock level, and the `inventory_released` entries (in the order they are written).
+   * Shipping a parcel, planned for the holds the caller's statement locked and read (the shipping
+   * read of src/fulfillment/fulfillment.repository.ts, which then writes the plan in one
+   * statement): `quantities[orderItemId]` units of each item from its active holds at `location`
+   * (the one the parcel ships from), oldest first, so on-hand stock drops exactly there. Holds at
+   * other locations are never taken: the goods there did not leave. Not enough held at the
+   * location for any item → 409 listing each short item with what is held there and where the
+   * rest of its units are held. Returns the parts with each reservation as it will be, the units
+   * per stock level, and the `inventory_released` entries (in the order they are written).
    */
   planFulfilment(
     orderId: string,

@@ -230,18 +230,6 @@ export class ReservationsService {
   }
 
   /**
-   * Shipping: fulfils that many units per order item from its active reservations at the location
-   * the parcel ships from, oldest first; too few held there → 409 saying where the units are held.
-   */
-  fulfilForOrderItems(
-    orderId: string,
-    quantities: Record<string, number>,
-    location: { id: string; code: string },
-  ): Promise<void> {
-    return this.settlement.fulfilForOrderItems(orderId, quantities, location);
-  }
-
-  /**
    * Shipping's plan for holds its own statement locked and read (FulfillmentStatusService): which
    * units leave which holds and levels, and the entries; 409 when the location holds too few.
    */
