@@ -58,13 +58,6 @@ export default tseslint.config(
       // that reads each server's WAL position (docs/operations.md §12),
       'src/database/read-replicas.ts',
       'src/database/replica-router.ts',
-      // Still to move into repositories by the other parts of issue 15 (fulfillment, reservation
-      // settlement, order confirmation): remove each entry when its file is done.
-      'src/fulfillment/fulfillment.service.ts',
-      'src/fulfillment/fulfillment-query.service.ts',
-      'src/fulfillment/fulfillment-status.service.ts',
-      'src/reservations/reservation-settlement.service.ts',
-      'src/order-management/order-confirmation.service.ts',
     ],
     rules: {
       'no-restricted-syntax': [

@@ -610,13 +610,34 @@ describe('reservations', () => {
       expect(await level(b.variant, b.location)).toEqual({ quantity_on_hand: 2, quantity_reserved: 2 });
     });
 
-    it('fulfilForOrderItems takes the oldest reservations first; not enough reserved is a 409', async () => {
+    it('shipping takes the oldest reservations first; not enough reserved at the location is a 409', async () => {
       const { variant, location } = await createVariantWithStock(app, 10);
       const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 6 }]);
       const line = { orderItemId: items[0].id, productVariantId: variant.id, stockLocationId: location.id };
       const [first] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 2 }]));
       const [second] = await uow.run('test', () => service.reserveMany(order.id, [{ ...line, quantity: 4 }]));
-      await uow.run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 3 }, location));
+      // Every unit is held already: confirming reserves nothing more.
+      await http(app).post(`/api/v1/orders/${order.id}/confirm`).set(admin.auth).send({}).expect(200);
+      const parcel = async (quantity: number) => {
+        const created = await http(app)
+          .post(`/api/v1/orders/${order.id}/fulfillments`)
+          .set(warehouse.auth)
+          .send({ warehouseLocation: location.code, items: { [items[0].id]: quantity } })
+          .expect(201);
+        for (const status of ['picking', 'packing', 'ready_to_ship']) {
+          await http(app)
+            .post(`/api/v1/fulfillments/${created.body.id}/status`)
+            .set(warehouse.auth)
+            .send({ status })
+            .expect(200);
+        }
+        return () =>
+          http(app)
+            .post(`/api/v1/fulfillments/${created.body.id}/status`)
+            .set(warehouse.auth)
+            .send({ status: 'shipped' });
+      };
+      await (await parcel(3))().expect(200);
       const after = await read(() => service.listForOrder(order.id));
       const byId = new Map(after.map((r) => [r.id, r]));
       expect(byId.get(first.id)).toMatchObject({
@@ -626,17 +647,15 @@ describe('reservations', () => {
       });
       expect(byId.get(second.id)).toMatchObject({ quantityFulfilled: 1, isActive: true });
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
-      const error = await uow
-        .run('test', () => service.fulfilForOrderItems(order.id, { [items[0].id]: 4 }, location))
-        .catch((e) => e);
-      expect(error).toMatchObject({
-        status: 409,
-        extra: {
-          stockLocationCode: location.code,
-          items: [{ orderItemId: items[0].id, requested: 4, reserved: 3, heldElsewhere: [] }],
-        },
+      // The rest is no longer held anywhere: its parcel cannot ship.
+      await http(app).post(`/api/v1/reservations/${second.id}/release`).set(warehouse.auth).expect(200);
+      const res = await (await parcel(3))();
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({
+        stockLocationCode: location.code,
+        items: [{ orderItemId: items[0].id, requested: 3, reserved: 0, heldElsewhere: [] }],
       });
-      expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 3 });
+      expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 0 });
     });
 
     it('reserveMany twice in one transaction: the second counts the first; the chain verifies', async () => {

@@ -20,6 +20,7 @@ on conflict (subscription_id, event_id) do nothing
 -- src/integrations/webhook-deliveries.repository.ts: WebhookDeliveriesRepository.claim
 update webhook_deliveries d
       set attempts = d.attempts + 1,
+          claim_token = gen_random_uuid(),
           next_attempt_at = now() + (? * interval '1 millisecond'),
           updated_at = now()
     where d.id in (
@@ -34,23 +35,24 @@ update webhook_deliveries d
            order by c.next_attempt_at, c.id
            limit ?
              for update of c skip locked)
-returning d.id, d.subscription_id, d.payload, d.attempts
+returning d.id, d.subscription_id, d.payload, d.attempts, d.claim_token
 
 -- src/integrations/webhook-deliveries.repository.ts: WebhookDeliveriesRepository.settle
 update webhook_deliveries set ${sets}, updated_at = now()
-    where id = ? and status = 'pending' and attempts = ?
+    where id = ? and status = 'pending' and claim_token = ?
 returning id
 
 -- src/integrations/webhook-deliveries.repository.ts: WebhookDeliveriesRepository.page
 select ${COLUMNS} from webhook_deliveries where ${where}
-order by created_at desc, order_id, sequence desc offset ? limit ?
+order by ${orderBy} offset ? limit ?
 
 -- src/integrations/webhook-deliveries.repository.ts: WebhookDeliveriesRepository.page
 select count(*)::int as total from webhook_deliveries where ${where}
 
 -- src/integrations/webhook-deliveries.repository.ts: WebhookDeliveriesRepository.redeliver
 update webhook_deliveries
-      set status = 'pending', attempts = 0, next_attempt_at = now(), sent_at = null, updated_at = now()
+      set status = 'pending', attempts = 0, claim_token = null, next_attempt_at = now(), sent_at = null,
+          updated_at = now()
     where id = ? and subscription_id = ?
 returning ${COLUMNS}
 

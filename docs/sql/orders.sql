@@ -7,6 +7,14 @@ select ${LOCKED_ORDER_COLUMNS} from orders where id in (${idsSql}) order by id f
 update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
 from (${headsSql}) h where o.id = h.order_id returning o.id
 
+-- src/orders/orders.repository.ts: moveHistoryHeadAndStatusSql
+update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at,
+                   status = coalesce(s.status, o.status),
+                   updated_at = case when s.status is null then o.updated_at else h.created_at end,
+                   version = o.version + case when s.status is null then 0 else 1 end
+ from (${headsSql}) h left join (${statusSql}) s on s.order_id = h.order_id
+where o.id = h.order_id returning o.id, o.status
+
 -- src/orders/orders.repository.ts: lockOrderItemsSql
 select id, order_id, product_variant_id, sku, quantity, quantity_allocated
 from order_items where id in (${idsSql}) order by id for update

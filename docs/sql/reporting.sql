@@ -64,24 +64,14 @@ where sl.quantity_reserved <> coalesce(r.held, 0)
 order by sl.id
 limit ?
 
--- src/reporting/order-details.repository.ts: OrderDetailsRepository.order
-select ${ORDER_COLUMNS} from orders where id = ? and customer_id = ?
-
--- src/reporting/order-details.repository.ts: OrderDetailsRepository.order
-select ${ORDER_COLUMNS} from orders where id = ?
-
--- src/reporting/order-details.repository.ts: OrderDetailsRepository.items
-select id, product_variant_id, sku, name, quantity, unit_price, quantity_returned
- from order_items where order_id = ?
-order by created_at asc, id asc
-
--- src/reporting/order-details.repository.ts: OrderDetailsRepository.detailItems
-select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.quantity_returned,
+-- src/reporting/order-details.repository.ts: DETAIL_ITEMS
+select ${ITEM_COLUMNS},
       coalesce(r.reserved, 0)::int as quantity_reserved,
       coalesce(r.fulfilled, 0)::int as quantity_fulfilled,
       coalesce(s.shipped, 0)::int as quantity_shipped,
       coalesce(s.committed, 0)::int as quantity_committed,
-      coalesce(r.active, 0)::int as active_reservations
+      coalesce(r.active, 0)::int as active_reservations,
+      i.created_at
  from order_items i
  left join lateral (
    select sum(quantity_reserved - quantity_fulfilled) filter (where is_active) as reserved,
@@ -93,10 +83,19 @@ select i.id, i.product_variant_id, i.sku, i.name, i.quantity, i.unit_price, i.qu
           sum((f.items ->> i.id::text)::int) filter (where f.status <> '${FulfillmentStatus.CANCELLED}') as committed
      from order_fulfillments f
     where f.order_id = i.order_id) s on true
-where i.order_id = ?
-order by i.created_at asc, i.id asc
+where i.order_id = o.id
 
--- src/reporting/order-details.repository.ts: OrderDetailsRepository.fulfillments
-select id, fulfillment_number, status, warehouse_location, items, assigned_to_id, shipped_at, created_at
- from order_fulfillments where order_id = ?
-order by created_at asc, id asc limit ?
+-- src/reporting/order-details.repository.ts: PLAIN_ITEMS
+select ${ITEM_COLUMNS}, i.created_at from order_items i where i.order_id = o.id
+
+-- src/reporting/order-details.repository.ts: viewSql
+
+select ${ORDER_COLUMNS},
+       coalesce((select json_agg(x order by x.created_at, x.id) from (${items}) x), '[]') as items,
+       coalesce((select json_agg(f order by f.created_at, f.id)
+                   from (select id, fulfillment_number, status, warehouse_location, items, assigned_to_id,
+                                shipped_at, created_at
+                           from order_fulfillments where order_id = o.id
+                          order by created_at, id limit ?) f), '[]') as fulfillments
+  from orders o
+ where o.id = ?${byCustomer ? ' and o.customer_id = ?' : ''}

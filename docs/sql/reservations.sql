@@ -97,6 +97,47 @@ select i.line, v.order_found, v.order_status, v.order_number, v.expired, coalesc
   from info i cross join verdict v
  order by i.line
 
+-- src/reservations/reservations.repository.ts: CONFIRMATION_INPUT_SQL
+
+with locked as materialized (
+  select id, status::text as status, order_number, xmin::text as row_version from orders where id = ?::uuid for update
+),
+seen as materialized (
+  select xmin::text as row_version from orders where id = (select id from locked)
+),
+items as materialized (
+  select i.id, i.product_variant_id, i.sku, i.quantity, i.created_at
+    from order_items i where i.order_id = (select id from locked)
+),
+held as (
+  select r.order_item_id, sum(r.quantity_reserved - r.quantity_fulfilled)::int as held
+    from inventory_reservations r
+   where r.order_id = (select id from locked) and r.is_active
+   group by r.order_item_id
+)
+select l.id, l.status, l.order_number,
+       l.row_version = (select row_version from seen) as fresh,
+       coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'productVariantId', i.product_variant_id,
+                                                     'sku', i.sku, 'quantity', i.quantity,
+                                                     'held', coalesce(h.held, 0))
+                                  order by i.created_at, i.id)
+                   from items i left join held h on h.order_item_id = i.id), '[]'::jsonb) as items,
+       coalesce((select jsonb_agg(jsonb_build_object('productVariantId', sl.product_variant_id,
+                                                     'stockLocationId', sl.stock_location_id, 'code', loc.code,
+                                                     'available', sl.quantity_on_hand - sl.quantity_reserved))
+                   from stock_levels sl join stock_locations loc on loc.id = sl.stock_location_id and loc.is_active
+                  where sl.product_variant_id in (select product_variant_id from items)), '[]'::jsonb) as stock,
+       coalesce((select jsonb_agg(jsonb_build_object('id', loc.id, 'isActive', loc.is_active))
+                   from stock_locations loc
+                  where loc.id::text in (select jsonb_array_elements_text(?::jsonb))), '[]'::jsonb) as pins
+  from locked l
+
+-- src/reservations/reservations.repository.ts: ReservationsRepository.anyExpired
+select id from inventory_reservations
+where is_active and expires_at <= ?
+  and (product_variant_id, stock_location_id) in (${pairs.map(() => '(?, ?)').join(', ')})
+limit 1
+
 -- src/reservations/reservations.repository.ts: ReservationsRepository.summaryForOrder
 select order_item_id,
       coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as reserved,

@@ -61,6 +61,16 @@ export class UnitOfWork {
     return this.orm.em.flush();
   }
 
+  /**
+   * An entity of this unit of work that a statement has just changed is read again, so that what
+   * the unit of work holds (and would flush) is the row as stored; nothing when it is not loaded.
+   */
+  async refreshIfLoaded(entityName: string, id: string): Promise<void> {
+    const em = this.orm.em;
+    const managed = em.getUnitOfWork().getById<object>(entityName, id);
+    if (managed) await em.refresh(managed);
+  }
+
   /** A fork and request context without a transaction, for read-only work. */
   read<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork() as EntityManager;

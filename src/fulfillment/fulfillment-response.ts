@@ -2,11 +2,6 @@ import { allowedFulfillmentTransitions } from './fulfillment-state-machine';
 import { FulfillmentRow, Timestamp } from './fulfillment-query.repository';
 import { FulfillmentResponse } from './dto/fulfillment-response.dto';
 
-// For fulfillment-status.service.ts until it imports them from the repository (the row type and
-// the columns live in fulfillment-query.repository.ts).
-export { FULFILLMENT_COLUMNS } from './fulfillment-query.repository';
-export type { FulfillmentRow } from './fulfillment-query.repository';
-
 const iso = (value: Timestamp | null): string | null => (value ? new Date(value).toISOString() : null);
 
 /**

@@ -1,23 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, InvalidTransitionError, NotFoundError } from '../common/errors';
-import { CatalogService } from '../catalog/catalog.service';
+import { UnitOfWork } from '../common/unit-of-work';
+import { ConflictError, NotFoundError } from '../common/errors';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
 import { Order } from '../orders/order.entity';
 import { OrderStatus } from '../orders/order-status.enum';
 import { OrdersService } from '../orders/orders.service';
+import { assertOrderTransition } from '../orders/order-state-machine';
 import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
-import {
-  allowedFulfillmentTransitions,
-  assertFulfillmentTransition,
-  canTransitionFulfillment,
-  OPEN_STATUSES,
-  STAMPS_ON_ENTRY,
-} from './fulfillment-state-machine';
+import { assertFulfillmentTransition, canTransitionFulfillment } from './fulfillment-state-machine';
 import { FulfillmentQueryService } from './fulfillment-query.service';
-import { FULFILLMENT_COLUMNS, FulfillmentRow } from './fulfillment-response';
+import { FulfillmentRow } from './fulfillment-query.repository';
 import { FulfillmentItems, OrderFulfillment } from './order-fulfillment.entity';
 import { FulfillmentRepository } from './fulfillment.repository';
 
@@ -28,14 +22,6 @@ interface LockedOrder {
   id: string;
   order_number: string;
   status: OrderStatus;
-}
-
-/** The fulfillment's columns a move needs, read under the order lock. */
-interface MovingFulfillment {
-  fulfillment_number: string;
-  status: FulfillmentStatus;
-  items: FulfillmentItems;
-  warehouse_location: string;
 }
 
 /** Orders whose goods may be worked on in the warehouse. */
@@ -64,37 +50,22 @@ const ORDER_OF_STATEMENT = '00000000-0000-0000-0000-000000000000';
 @Injectable()
 export class FulfillmentStatusService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly orders: OrdersService,
     private readonly history: OrderHistoryService,
     private readonly queries: FulfillmentQueryService,
     private readonly reservations: ReservationsService,
-    private readonly catalog: CatalogService,
     private readonly repository: FulfillmentRepository,
   ) {}
 
-  /** Locks the fulfillment's order (FOR UPDATE) and returns both, freshly read. 404 if unknown. */
-  async lock(id: string): Promise<{ order: Order; fulfillment: OrderFulfillment }> {
-    const [row] = await this.em.execute<{ order_id: string }[]>(
-      'select order_id from order_fulfillments where id = ?',
-      [id],
-    );
-    if (!row) throw new NotFoundError('Fulfillment', id);
-    const order = await this.orders.lock(row.order_id);
-    const fulfillment = await this.em.findOne(OrderFulfillment, { id }, { refresh: true });
-    if (!fulfillment) throw new NotFoundError('Fulfillment', id);
-    return { order, fulfillment };
-  }
-
   /**
-   * One move. Lean on the common path (docs/BENCHMARKS.md): the order is locked and the fulfillment
-   * read with plain statements of just the columns the checks need, the guarded UPDATE returns the
-   * moved row, and the response is mapped from it. The order is loaded as an entity only when the
-   * move changes it (the first picking of a confirmed order, shipping).
+   * One move (docs/data-access.md, "Fulfillment moves"): every move but shipping is ONE statement
+   * (FulfillmentRepository.move), the first picking of a confirmed order included (it also moves
+   * the order to processing, with its `processing_started` entry); shipping is two (ship()). A
+   * refused move answers from what the statement read under its locks, without writing.
    */
   async changeStatus(id: string, to: FulfillmentStatus, notes?: string): Promise<FulfillmentRow> {
-    // The common move (nothing but the fulfillment and its entry changes) is one statement; it
-    // reports what it read under its locks when it does not move, for the answer or the long path.
+    if (to === S.SHIPPED) return this.ship(id, notes);
     const statement = await this.repository.move({
       fulfillmentId: id,
       to,
@@ -111,63 +82,171 @@ export class FulfillmentStatusService {
             : `Fulfillment %1$s moved from %2$s to ${to}`,
         additionalData: { fulfillmentId: id, to, ...(notes ? { notes } : {}) },
       }),
+      // The first picking of a confirmed order: the entry that starts processing instead.
+      processingDescription:
+        to === S.PICKING ? 'Processing started: fulfillment %1$s started picking' : undefined,
     });
     if (!statement?.found || statement.from_status === null) throw new NotFoundError('Fulfillment', id);
-    const order: LockedOrder = {
-      id: statement.order_id,
-      order_number: statement.order_number as string,
-      status: statement.order_status as OrderStatus,
-    };
-    const fulfillment: MovingFulfillment = {
-      fulfillment_number: statement.fulfillment_number,
-      status: statement.from_status,
-      items: statement.from_items as FulfillmentItems,
-      warehouse_location: statement.from_location as string,
-    };
-    const from = fulfillment.status;
+    this.assertMove(
+      {
+        order_number: statement.order_number as string,
+        status: statement.order_status as OrderStatus,
+      },
+      statement.fulfillment_number,
+      statement.from_status,
+      to,
+    );
+    if (!statement.moved) {
+      throw new Error(`Fulfillment ${id}: the move statement neither moved nor reported why`);
+    }
+    await this.refreshManaged(id);
+    if (statement.started_processing) await this.refreshManagedOrder(statement.order_id);
+    return statement as unknown as FulfillmentRow;
+  }
+
+  /** 409 when the fulfillment may not enter `to` from `from`, or its order is not being worked on. */
+  private assertMove(
+    order: Pick<LockedOrder, 'order_number' | 'status'>,
+    fulfillmentNumber: string,
+    from: FulfillmentStatus,
+    to: FulfillmentStatus,
+  ): void {
     assertFulfillmentTransition(from, to);
     if (WAREHOUSE_MOVES.includes(to) && !FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
       throw new ConflictError(
-        `Order ${order.order_number} is ${order.status}; fulfillment ${fulfillment.fulfillment_number} ` +
+        `Order ${order.order_number} is ${order.status}; fulfillment ${fulfillmentNumber} ` +
           `can only move to ${to} while the order is confirmed or processing`,
         { orderStatus: order.status },
       );
     }
-    if (statement.moved) {
-      await this.refreshManaged(id);
-      return statement as unknown as FulfillmentRow;
-    }
-    if (!statement.special) {
-      throw new Error(`Fulfillment ${id}: the move statement neither moved nor reported why`);
-    }
+  }
 
-    // The moves that change the order too: the first picking of a confirmed order, shipping.
-    const moved = await this.moveRow(id, from, to);
-    await this.refreshManaged(id);
-    const number = fulfillment.fulfillment_number;
-    const data: Record<string, unknown> = {
-      fulfillmentId: id,
-      fulfillmentNumber: number,
-      from,
-      to,
-      ...(notes ? { notes } : {}),
-    };
-    if (to === S.PICKING) {
-      await this.orders.changeStatus(await this.orders.lock(order.id), OrderStatus.PROCESSING, {
-        action: OrderHistoryAction.PROCESSING_STARTED,
-        description: `Processing started: fulfillment ${number} started picking`,
-        additionalData: data,
-      });
-    } else {
-      await this.ship(await this.orders.lock(order.id), fulfillment, data);
+  /**
+   * Shipping (ready_to_ship → shipped) in two statements: the shipping read locks the order, the
+   * parcel and the active holds of its items and reads what deciding needs (run once more only if
+   * the order changed while it waited for the lock); the plan is made here (the units leave the
+   * parcel's location only, oldest hold first; too few held there → 409 naming where they are
+   * held); the shipping write then takes the units off stock, fulfils the holds, moves the parcel,
+   * appends the `inventory_released` entries and the `shipped` one, and moves the order to shipped
+   * once every unit of it has shipped (else it is, or becomes, processing).
+   */
+  private async ship(id: string, notes?: string): Promise<FulfillmentRow> {
+    let input = await this.repository.shipInput(id);
+    for (let attempt = 0; input && !input.fresh; attempt++) {
+      if (attempt >= 2)
+        throw new Error(`Order ${input.order_id} kept changing while fulfillment ${id} shipped`);
+      input = await this.repository.shipInput(id);
     }
-    return moved;
+    if (!input?.found || input.from_status === null) throw new NotFoundError('Fulfillment', id);
+    const order = {
+      id: input.order_id,
+      order_number: input.order_number,
+      status: input.order_status as OrderStatus,
+    };
+    const number = input.fulfillment_number as string;
+    this.assertMove(order, number, input.from_status, S.SHIPPED);
+    const warehouseLocation = input.warehouse_location as string;
+    // Creation checks the code; a parcel made before it did may name no location at all.
+    if (!input.location_id) {
+      throw new ConflictError(
+        `Fulfillment ${number} ships from ${warehouseLocation}, which is ` +
+          'not a stock location: cancel it and create the parcel at the location the goods leave from',
+        { warehouseLocation },
+      );
+    }
+    const now = new Date();
+    const items = input.items as FulfillmentItems;
+    const plan = this.reservations.planFulfilment(
+      order.id,
+      items,
+      { id: input.location_id, code: input.location_code as string },
+      input.holds.map((hold) => ({
+        reservation: {
+          id: hold.id,
+          order: { id: order.id },
+          orderItem: { id: hold.order_item_id },
+          productVariant: { id: hold.product_variant_id },
+          stockLocation: { id: hold.stock_location_id },
+          quantityReserved: hold.quantity_reserved,
+          quantityFulfilled: hold.quantity_fulfilled,
+          isActive: true,
+          expiresAt: hold.expires_at === null ? null : new Date(hold.expires_at),
+          notes: hold.notes,
+          reservedAt: new Date(hold.reserved_at),
+          releasedAt: null,
+          fulfilledAt: null,
+          releaseReason: null,
+        },
+        sku: hold.sku,
+        stockLocationCode: hold.stock_location_code,
+        stockLevelId: hold.stock_level_id,
+      })),
+      now,
+    );
+
+    // Shipped units per item: the order's other shipped parcels and this one.
+    const shipped = new Map(Object.entries(input.shipped));
+    for (const [itemId, quantity] of Object.entries(items))
+      shipped.set(itemId, (shipped.get(itemId) ?? 0) + quantity);
+    const complete = input.order_items.every((item) => (shipped.get(item.id) ?? 0) >= item.quantity);
+    const target = complete ? OrderStatus.SHIPPED : OrderStatus.PROCESSING;
+    const changes = order.status !== target;
+    if (changes) assertOrderTransition(order.status, target);
+    const shippedEntry = this.history.newEntry({
+      order: order.id,
+      action: OrderHistoryAction.SHIPPED,
+      oldStatus: changes ? order.status : null,
+      newStatus: changes ? target : null,
+      description: complete
+        ? `Fulfillment ${number} shipped; every item of the order has shipped`
+        : `Fulfillment ${number} shipped; the order is partially shipped`,
+      additionalData: {
+        fulfillmentId: id,
+        fulfillmentNumber: number,
+        from: input.from_status,
+        to: S.SHIPPED,
+        ...(notes ? { notes } : {}),
+        orderComplete: complete,
+      },
+    });
+    const row = await this.repository.ship({
+      fulfillmentId: id,
+      now,
+      parts: plan.parts.map((part) => ({ reservationId: part.reservation.id, quantity: part.quantity })),
+      levels: plan.levels,
+      entries: [...plan.entries.map((entry) => this.history.newEntry(entry)), shippedEntry],
+      orderStatus: changes ? { orderId: order.id, from: order.status, to: target } : null,
+    });
+    if (
+      !row.moved ||
+      row.levels_consumed !== plan.levels.length ||
+      row.reservations_fulfilled !== plan.parts.length ||
+      row.entries !== plan.entries.length + 1 ||
+      row.order_status !== target
+    ) {
+      throw new Error(
+        `Shipping fulfillment ${id} wrote only part of its changes (counter drift?): ${JSON.stringify({
+          moved: row.moved,
+          levels: row.levels_consumed,
+          reservations: row.reservations_fulfilled,
+          entries: row.entries,
+          orderStatus: row.order_status,
+        })}`,
+      );
+    }
+    await this.refreshManaged(id);
+    await this.refreshManagedOrder(order.id);
+    return row as unknown as FulfillmentRow;
+  }
+
+  /** An Order entity already in this unit of work sees a status a statement changed. */
+  private refreshManagedOrder(orderId: string): Promise<void> {
+    return this.uow.refreshIfLoaded(Order.name, orderId);
   }
 
   /** An OrderFulfillment entity already in this unit of work sees the moved row. */
-  private async refreshManaged(id: string): Promise<void> {
-    const managed = this.em.getUnitOfWork().getById<OrderFulfillment>(OrderFulfillment.name, id);
-    if (managed) await this.em.refresh(managed);
+  private refreshManaged(id: string): Promise<void> {
+    return this.uow.refreshIfLoaded(OrderFulfillment.name, id);
   }
 
   /**
@@ -175,20 +254,9 @@ export class FulfillmentStatusService {
    * entry each; their items become available to fulfil again. The caller should hold the order lock.
    */
   async cancelOpenForOrder(orderId: string, reason: string): Promise<number> {
-    const now = new Date();
-    const rows = await this.em.execute<{ id: string; fulfillment_number: string; from_status: string }[]>(
-      `update order_fulfillments f
-          set status = ?, cancelled_at = ?, updated_at = ?, version = f.version + 1
-         from (select id, status from order_fulfillments
-                where order_id = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})
-                for update) old
-        where f.id = old.id
-        returning f.id, f.fulfillment_number, old.status as from_status`,
-      [S.CANCELLED, now, now, orderId, ...OPEN_STATUSES],
-    );
+    const rows = await this.repository.cancelOpen(orderId, new Date());
     for (const row of rows) {
-      const managed = this.em.getUnitOfWork().getById<OrderFulfillment>(OrderFulfillment.name, row.id);
-      if (managed) await this.em.refresh(managed);
+      await this.refreshManaged(row.id);
       await this.history.record({
         order: orderId,
         action: OrderHistoryAction.STATUS_CHANGED,
@@ -203,61 +271,6 @@ export class FulfillmentStatusService {
       });
     }
     return rows.length;
-  }
-
-  /** The guarded move: only from `from`; stamps the stage timestamps of `to`. Returns the moved row. */
-  private async moveRow(id: string, from: FulfillmentStatus, to: FulfillmentStatus): Promise<FulfillmentRow> {
-    const now = new Date();
-    const stamps = STAMPS_ON_ENTRY[to];
-    const sets = [
-      'status = ?',
-      'version = version + 1',
-      'updated_at = ?',
-      ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
-      ...stamps.latest.map((column) => `${column} = ?`),
-      ...stamps.cleared.map((column) => `${column} = null`),
-    ];
-    const params = [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from];
-    const rows = await this.em.execute<FulfillmentRow[]>(
-      `update order_fulfillments set ${sets.join(', ')} where id = ? and status = ?
-       returning ${FULFILLMENT_COLUMNS}`,
-      params,
-    );
-    if (rows.length === 0) {
-      const [current] = await this.em.execute<{ status: FulfillmentStatus }[]>(
-        'select status from order_fulfillments where id = ?',
-        [id],
-      );
-      const actual = current?.status ?? from;
-      throw new InvalidTransitionError('Fulfillment', actual, to, allowedFulfillmentTransitions(actual));
-    }
-    return rows[0];
-  }
-
-  /**
-   * Shipping: the units of these items reserved at the parcel's location leave on-hand stock there,
-   * and the order becomes shipped once every item has shipped in full (else it is, or stays,
-   * processing). One history entry.
-   */
-  private async ship(
-    order: Order,
-    fulfillment: MovingFulfillment,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    // Creation checks the code; a parcel made before it did may name no location at all. Whether
-    // the location is still active does not matter here: deactivating a location stops new parcels
-    // and holds there (FulfillmentService.create, the reservation statement), while the goods of
-    // parcels already made there are on its shelves and ship from it.
-    const location = await this.catalog.findLocationByCode(fulfillment.warehouse_location);
-    if (!location) {
-      throw new ConflictError(
-        `Fulfillment ${fulfillment.fulfillment_number} ships from ${fulfillment.warehouse_location}, which is ` +
-          'not a stock location: cancel it and create the parcel at the location the goods leave from',
-        { warehouseLocation: fulfillment.warehouse_location },
-      );
-    }
-    await this.reservations.fulfilForOrderItems(order.id, fulfillment.items, location);
-    await this.recordShipment(order, fulfillment.fulfillment_number, data);
   }
 
   /**

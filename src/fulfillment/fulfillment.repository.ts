@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { executePrepared } from '../database/prepared-statement';
-import { HISTORY_APPEND_CTES, NewHistoryEntry } from '../history/order-history.repository';
+import {
+  HISTORY_APPEND_CTES,
+  HISTORY_INPUT_RECORD,
+  historyAppendCtes,
+  historyInputRecords,
+  NewHistoryEntry,
+} from '../history/order-history.repository';
 import { lockOrdersSql } from '../orders/orders.repository';
 import { FulfillmentStatus } from './fulfillment-status.enum';
 import { FULFILLMENT_COLUMNS, FulfillmentRow } from './fulfillment-query.repository';
 import { FulfillmentItems } from './order-fulfillment.entity';
-import { OPEN_STATUSES, STAMPS_ON_ENTRY } from './fulfillment-state-machine';
+import { OPEN_STATUSES, SHIPPED_STATUSES, STAMPS_ON_ENTRY } from './fulfillment-state-machine';
 
 export interface MoveInput {
   fulfillmentId: string;
@@ -18,6 +24,12 @@ export interface MoveInput {
   now: Date;
   /** The history entry: description a format() template, %1$s the fulfillment number, %2$s from. */
   history: NewHistoryEntry;
+  /**
+   * Picking only: the description template of the entry when the order is still confirmed (the first
+   * picking): the entry is then `processing_started` (confirmed → processing) and the order moves to
+   * processing in the same statement.
+   */
+  processingDescription?: string;
 }
 
 /** What the move statement read under its locks, and the moved row when it moved. */
@@ -31,9 +43,11 @@ export interface MoveRow extends Partial<FulfillmentRow> {
   from_items: FulfillmentItems | null;
   /** The code of the location the fulfillment ships from. */
   from_location: string | null;
-  /** The move is one the statement does not make (it changes the order too): nothing written. */
+  /** The move is one the statement does not make (shipping, which changes stock and the order): nothing written. */
   special: boolean;
   moved: boolean;
+  /** The move was the first picking of a confirmed order, which moved the order to processing. */
+  started_processing: boolean;
 }
 
 /**
@@ -41,9 +55,10 @@ export interface MoveRow extends Partial<FulfillmentRow> {
  * fulfillment costs ONE statement: lock the order through the fulfillment (the order lock, with its
  * history head), lock the fulfillment row (FOR UPDATE: its newest status), check the move (from one
  * of `allowedFrom`, the order in one of `orderStatuses`), move it (stamping its timestamps) and
- * append the history entry, `from` and the number read under the lock. Moves that change the order
- * as well (the first picking of a confirmed order, shipping) are reported as `special` and not
- * made: the service makes them in several statements.
+ * append the history entry, `from` and the number read under the lock. The first picking of a
+ * confirmed order also moves the order to processing, with a `processing_started` entry instead (its
+ * status and history head in one UPDATE). Shipping, which changes stock as well, is reported as
+ * `special` and not made: the service ships with the shipping read and write (below).
  */
 const moveSql = (to: FulfillmentStatus) => {
   const stamps = STAMPS_ON_ENTRY[to];
@@ -72,12 +87,13 @@ moving as materialized (
 verdict as materialized (
   select m.id is not null and h.id is not null as found, h.status::text as order_status, h.order_number,
          m.fulfillment_number, m.status as from_status, m.items as from_items, m.warehouse_location as from_location,
-         (p.target = 'shipped' or (p.target = 'picking' and h.status = 'confirmed')) as special,
+         p.target = 'shipped' as special,
+         p.target = 'picking' and h.status = 'confirmed' as starts_processing,
          m.id is not null and h.id is not null
            and m.status::text in (select jsonb_array_elements_text(p.allowed_from))
            and (jsonb_array_length(p.order_statuses) = 0
                 or h.status::text in (select jsonb_array_elements_text(p.order_statuses)))
-           and not (p.target = 'shipped' or (p.target = 'picking' and h.status = 'confirmed')) as ok
+           and p.target <> 'shipped' as ok
     from params p left join moving m on true left join history_head h on true
 ),
 moved as (
@@ -89,9 +105,12 @@ moved as (
     .join(', ')}
 ),
 history_input as (
-  select 1 as k, h.id as order_id, (p.entry->>'id')::uuid as id, p.entry->>'action' as action,
-         null::varchar(32) as old_status, null::varchar(32) as new_status,
-         format(p.entry->>'description', v.fulfillment_number, v.from_status) as description,
+  select 1 as k, h.id as order_id, (p.entry->>'id')::uuid as id,
+         case when v.starts_processing then 'processing_started' else p.entry->>'action' end as action,
+         case when v.starts_processing then h.status::text end::varchar(32) as old_status,
+         case when v.starts_processing then 'processing' end::varchar(32) as new_status,
+         format(case when v.starts_processing then p.entry->>'processing_description' else p.entry->>'description' end,
+                v.fulfillment_number, v.from_status) as description,
          (p.entry->>'performed_by_id')::uuid as performed_by_id,
          (p.entry->'additional_data')
            || jsonb_build_object('fulfillmentNumber', v.fulfillment_number, 'from', v.from_status) as additional_data,
@@ -99,9 +118,16 @@ history_input as (
     from params p cross join verdict v cross join history_head h
    where v.ok
 ),
-${HISTORY_APPEND_CTES}
+${
+  to === FulfillmentStatus.PICKING
+    ? historyAppendCtes(
+        "select h.id as order_id, 'processing'::order_status as status from history_head h cross join verdict v where v.ok and v.starts_processing",
+      )
+    : HISTORY_APPEND_CTES
+}
 select m.*, v.found, h.id as order_id, v.order_status, v.order_number, v.fulfillment_number, v.from_status,
-       v.from_items, v.from_location, v.special, m.id is not null as moved
+       v.from_items, v.from_location, v.special, m.id is not null as moved,
+       m.id is not null and v.starts_processing as started_processing
   from verdict v left join history_head h on true left join moved m on true`;
 };
 
@@ -322,9 +348,233 @@ export class FulfillmentRepository {
           additional_data: entry.additionalData,
           ip_address: entry.ipAddress,
           user_agent: entry.userAgent,
+          processing_description: input.processingDescription ?? null,
         }),
       ],
     );
     return row;
   }
+
+  /** The shipping read (SHIP_INPUT_SQL): one round trip. */
+  async shipInput(fulfillmentId: string): Promise<ShipInputRow | undefined> {
+    const [row] = await executePrepared<ShipInputRow>(this.em, 'oms_fulfillment_ship_input', SHIP_INPUT_SQL, [
+      fulfillmentId,
+      fulfillmentId,
+    ]);
+    return row;
+  }
+
+  /** The shipping write (SHIP_SQL): one round trip. */
+  async ship(input: ShipInput): Promise<ShipRow> {
+    const [row] = await executePrepared<ShipRow>(this.em, 'oms_fulfillment_ship', SHIP_SQL, [
+      input.fulfillmentId,
+      input.now,
+      JSON.stringify(input.parts.map((p) => ({ reservation_id: p.reservationId, quantity: p.quantity }))),
+      JSON.stringify(input.levels.map((l) => ({ stock_level_id: l.stockLevelId, quantity: l.quantity }))),
+      JSON.stringify(historyInputRecords(input.entries)),
+      JSON.stringify(
+        input.orderStatus
+          ? [
+              {
+                order_id: input.orderStatus.orderId,
+                from_status: input.orderStatus.from,
+                to_status: input.orderStatus.to,
+              },
+            ]
+          : [],
+      ),
+    ]);
+    return row;
+  }
 }
+
+/** What shipping reads under its locks (SHIP_INPUT_SQL); undefined when the fulfillment does not exist. */
+export interface ShipInputRow {
+  order_id: string;
+  order_status: string;
+  order_number: string;
+  /**
+   * False when the order row changed between the statement's snapshot and its lock (another
+   * transaction wrote the order, e.g. shipped another parcel, while this one waited): the snapshot
+   * reads (other parcels, holds, items) are then older than the lock and the statement must run
+   * again, which it then does on current data (the lock is held). Every change to an order's
+   * parcels, items or holds also moves its history head on the order row.
+   */
+  fresh: boolean;
+  found: boolean;
+  fulfillment_number: string | null;
+  from_status: FulfillmentStatus | null;
+  items: FulfillmentItems | null;
+  warehouse_location: string | null;
+  /** The stock location the parcel ships from (by its code), if it is one. */
+  location_id: string | null;
+  location_code: string | null;
+  /** The active holds of the parcel's items, at any location, locked in id order. */
+  holds: {
+    id: string;
+    order_item_id: string;
+    product_variant_id: string;
+    stock_location_id: string;
+    stock_location_code: string;
+    stock_level_id: string | null;
+    sku: string;
+    quantity_reserved: number;
+    quantity_fulfilled: number;
+    reserved_at: string;
+    expires_at: string | null;
+    notes: string | null;
+  }[];
+  /** Units per item in the order's other parcels that have shipped. */
+  shipped: Record<string, number>;
+  /** The order's items and their ordered quantities. */
+  order_items: { id: string; quantity: number }[];
+}
+
+/**
+ * THE SHIPPING READ (docs/data-access.md): one statement that locks, in the order every shipping
+ * path uses, the order (the order lock), the fulfillment and the active holds of its items (id
+ * order), and reads the rest: the parcel's stock location by code, each hold's location code, sku
+ * and stock level, the units of the order's other shipped parcels and the ordered quantities.
+ * Parameter: the fulfillment id.
+ */
+export const SHIP_INPUT_SQL = `
+with target as materialized (
+  select order_id from order_fulfillments where id = ?::uuid
+),
+locked as materialized (
+  select id, status::text as status, order_number, xmin::text as row_version
+    from orders where id = (select order_id from target) for update
+),
+seen as materialized (
+  select xmin::text as row_version from orders where id = (select id from locked)
+),
+moving as materialized (
+  select id, fulfillment_number, status, items, warehouse_location from order_fulfillments
+   where id = ?::uuid and order_id = (select id from locked)
+     for update
+),
+location as materialized (
+  select id, code from stock_locations where code = (select warehouse_location from moving)
+),
+holds as materialized (
+  select r.id, r.order_item_id, r.product_variant_id, r.stock_location_id, r.quantity_reserved,
+         r.quantity_fulfilled, r.reserved_at, r.expires_at, r.notes
+    from inventory_reservations r
+   where r.order_id = (select id from locked) and r.is_active
+     and r.order_item_id::text in (select jsonb_object_keys(items) from moving)
+   order by r.id
+     for update
+)
+select l.id as order_id, l.status as order_status, l.order_number,
+       l.row_version = (select row_version from seen) as fresh,
+       m.id is not null as found, m.fulfillment_number, m.status as from_status, m.items, m.warehouse_location,
+       loc.id as location_id, loc.code as location_code,
+       coalesce((select jsonb_agg(jsonb_build_object(
+                   'id', h.id, 'order_item_id', h.order_item_id, 'product_variant_id', h.product_variant_id,
+                   'stock_location_id', h.stock_location_id, 'stock_location_code', hl.code,
+                   'stock_level_id', sl.id, 'sku', v.sku, 'quantity_reserved', h.quantity_reserved,
+                   'quantity_fulfilled', h.quantity_fulfilled, 'reserved_at', h.reserved_at,
+                   'expires_at', h.expires_at, 'notes', h.notes) order by h.id)
+                   from holds h
+                   join stock_locations hl on hl.id = h.stock_location_id
+                   join product_variants v on v.id = h.product_variant_id
+                   left join stock_levels sl on sl.product_variant_id = h.product_variant_id
+                                            and sl.stock_location_id = h.stock_location_id), '[]'::jsonb) as holds,
+       coalesce((select jsonb_object_agg(s.order_item_id, s.quantity)
+                   from (select e.key as order_item_id, sum(e.value::int) as quantity
+                           from order_fulfillments f cross join lateral jsonb_each_text(f.items) e
+                          where f.order_id = l.id and f.id <> m.id
+                            and f.status in (${SHIPPED_STATUSES.map((status) => `'${status}'`).join(', ')})
+                          group by e.key) s), '{}'::jsonb) as shipped,
+       coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'quantity', i.quantity))
+                   from order_items i where i.order_id = l.id), '[]'::jsonb) as order_items
+  from locked l left join moving m on true left join location loc on true`;
+
+export interface ShipInput {
+  fulfillmentId: string;
+  now: Date;
+  /** Units taken from each reservation (the plan: ReservationSettlementService.planFulfilment). */
+  parts: readonly { reservationId: string; quantity: number }[];
+  /** Units leaving each stock level. */
+  levels: readonly { stockLevelId: string; quantity: number }[];
+  /** The entries (inventory_released per part, then `shipped`), in chain order. */
+  entries: readonly NewHistoryEntry[];
+  /** The order's new status when shipping changes it. */
+  orderStatus: { orderId: string; from: string; to: string } | null;
+}
+
+export interface ShipRow extends Partial<FulfillmentRow> {
+  moved: boolean;
+  /** The order's status after the statement. */
+  order_status: string | null;
+  levels_consumed: number;
+  reservations_fulfilled: number;
+  entries: number;
+}
+
+/**
+ * THE SHIPPING WRITE (docs/data-access.md): with the rows locked by the shipping read, ONE
+ * statement takes the units off stock at each level (on hand and reserved together, guarded),
+ * fulfils the reservations (inactive once fully fulfilled), moves the parcel ready_to_ship →
+ * shipped (stamping shipped_at), appends the entries and moves the order's status with its history
+ * head. The counts it returns let the service refuse a partial write (counter drift) by rolling back.
+ */
+export const SHIP_SQL = (() => {
+  const stamps = STAMPS_ON_ENTRY[FulfillmentStatus.SHIPPED];
+  const sets = [
+    `status = '${FulfillmentStatus.SHIPPED}'`,
+    'version = f.version + 1',
+    'updated_at = p.now',
+    ...stamps.first.map((column) => `${column} = coalesce(f.${column}, p.now)`),
+    ...stamps.latest.map((column) => `${column} = p.now`),
+    ...stamps.cleared.map((column) => `${column} = null`),
+  ];
+  return `
+with recursive
+params as materialized (select ?::uuid as fulfillment_id, ?::timestamptz as now),
+parts as materialized (select * from jsonb_to_recordset(?::jsonb) as p(reservation_id uuid, quantity int)),
+level_totals as materialized (select * from jsonb_to_recordset(?::jsonb) as t(stock_level_id uuid, quantity int)),
+history_input as materialized (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
+status_input as materialized (
+  select * from jsonb_to_recordset(?::jsonb) as s(order_id uuid, from_status text, to_status text)
+),
+history_head as materialized (${lockOrdersSql('select order_id from history_input')}),
+consumed as (
+  update stock_levels sl
+     set quantity_on_hand = sl.quantity_on_hand - t.quantity, quantity_reserved = sl.quantity_reserved - t.quantity,
+         updated_at = now()
+    from level_totals t
+   where sl.id = t.stock_level_id and sl.quantity_reserved >= t.quantity and sl.quantity_on_hand >= t.quantity
+  returning sl.id
+),
+fulfilled as (
+  update inventory_reservations r
+     set quantity_fulfilled = r.quantity_fulfilled + p.quantity,
+         is_active = r.quantity_fulfilled + p.quantity < r.quantity_reserved,
+         fulfilled_at = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved
+                             then (select now from params) else r.fulfilled_at end,
+         release_reason = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved
+                               then 'fulfilled'::release_reason else r.release_reason end,
+         updated_at = (select now from params)
+    from parts p
+   where r.id = p.reservation_id and r.is_active and r.quantity_fulfilled + p.quantity <= r.quantity_reserved
+  returning r.id
+),
+moved as (
+  update order_fulfillments f set ${sets.join(', ')}
+    from params p
+   where f.id = p.fulfillment_id and f.status = '${FulfillmentStatus.READY_TO_SHIP}'
+  returning ${FULFILLMENT_COLUMNS.split(',')
+    .map((column) => `f.${column.trim()}`)
+    .join(', ')}
+),
+${historyAppendCtes(
+  `select s.order_id, s.to_status::order_status as status from status_input s
+     join history_head h on h.id = s.order_id and h.status::text = s.from_status`,
+)}
+select m.*, m.id is not null as moved, (select count(*) from consumed)::int as levels_consumed,
+       (select status::text from history_moved limit 1) as order_status,
+       (select count(*) from fulfilled)::int as reservations_fulfilled,
+       (select count(*) from history_inserted)::int as entries
+  from (select 1) one left join moved m on true`;
+})();

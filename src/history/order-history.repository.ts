@@ -3,7 +3,7 @@ import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
 import { OrderHistory } from './order-history.entity';
-import { lockOrdersSql, moveHistoryHeadSql } from '../orders/orders.repository';
+import { lockOrdersSql, moveHistoryHeadAndStatusSql, moveHistoryHeadSql } from '../orders/orders.repository';
 import { executePrepared } from '../database/prepared-statement';
 import type { HistoryRow as PerformerHistoryRow } from './history.mapper';
 
@@ -88,8 +88,13 @@ export const HASH_OF_STORED =
  * - `history_head`: the locked orders (lockOrdersSql) of those entries.
  * Defines history_chain, history_inserted (id, order_id, sequence, created_at, hash) and
  * history_moved. Exported for the reservation statement, which locks other rows before the order.
+ * With `statusSql` (a query of order_id, status as order_status, over the locked orders), history_moved
+ * also sets those orders' status: a status change and its entry in one statement.
  */
-export const HISTORY_APPEND_CTES = `
+export function historyAppendCtes(statusSql?: string): string {
+  const heads =
+    'select distinct on (order_id) order_id, sequence, hash, created_at from history_chain where k > 0 order by order_id, k desc';
+  return `
 history_chain (order_id, k, sequence, created_at, previous_hash, hash) as (
   select h.id, 0, h.history_sequence, h.history_at, null::text, h.history_hash::text from history_head h
   union all
@@ -112,10 +117,11 @@ history_inserted as (
   returning id, order_id, sequence, created_at, hash
 ),
 history_moved as (
-  ${moveHistoryHeadSql(
-    'select distinct on (order_id) order_id, sequence, hash, created_at from history_chain where k > 0 order by order_id, k desc',
-  )}
+  ${statusSql ? moveHistoryHeadAndStatusSql(heads, statusSql) : moveHistoryHeadSql(heads)}
 )`;
+}
+
+export const HISTORY_APPEND_CTES = historyAppendCtes();
 
 /** The columns of history_input, for jsonb_to_recordset. */
 export const HISTORY_INPUT_RECORD =
@@ -149,6 +155,37 @@ export const HISTORY_APPEND_SQL = `with recursive
   history_input as (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
   history_head as (${lockOrdersSql('select order_id from history_input')}),
   ${HISTORY_APPEND_CTES}
+  select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`;
+
+/** An order status change that entries record: applied only if the order is still `from`. */
+export interface StatusChangeInput {
+  orderId: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The append statement that also changes the orders' status (parameters: the history_input records,
+ * the status changes as JSON): ONE statement locks the orders, checks each is still in its `from`
+ * status, and only then appends the entries and moves head and status together. Writes nothing
+ * (returns no rows) when a status is not the expected one.
+ */
+export const HISTORY_APPEND_WITH_STATUS_SQL = `with recursive
+  history_raw as materialized (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
+  status_input as materialized (
+    select * from jsonb_to_recordset(?::jsonb) as s(order_id uuid, from_status text, to_status text)
+  ),
+  history_head as materialized (
+    ${lockOrdersSql('select order_id from history_raw union select order_id from status_input')}
+  ),
+  status_ok as materialized (
+    select coalesce(bool_and(h.status::text is not distinct from s.from_status), true) as ok
+      from status_input s left join history_head h on h.id = s.order_id
+  ),
+  history_input as (select * from history_raw where (select ok from status_ok)),
+  ${historyAppendCtes(
+    'select s.order_id, s.to_status::order_status as status from status_input s where (select ok from status_ok)',
+  )}
   select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`;
 
 export const CHAIN_BATCH_SIZE = 1000;
@@ -288,6 +325,26 @@ export class OrderHistoryRepository {
     return executePrepared<AppendedEntry>(this.em, 'oms_history_append', HISTORY_APPEND_SQL, [
       JSON.stringify(historyInputRecords(entries)),
     ]);
+  }
+
+  /**
+   * append() for entries that record status changes: the entries and the orders' new status in ONE
+   * statement (HISTORY_APPEND_WITH_STATUS_SQL); nothing is written, and no row returned, when an
+   * order is no longer in the status the change starts from.
+   */
+  appendWithStatus(
+    entries: readonly NewHistoryEntry[],
+    changes: readonly StatusChangeInput[],
+  ): Promise<AppendedEntry[]> {
+    return executePrepared<AppendedEntry>(
+      this.em,
+      'oms_history_append_status',
+      HISTORY_APPEND_WITH_STATUS_SQL,
+      [
+        JSON.stringify(historyInputRecords(entries)),
+        JSON.stringify(changes.map((c) => ({ order_id: c.orderId, from_status: c.from, to_status: c.to }))),
+      ],
+    );
   }
 
   /**

@@ -70,6 +70,37 @@ export class OrderHistoryService {
     });
   }
 
+  /**
+   * A status change of an order and its entry (oldStatus → newStatus, both required) in ONE
+   * statement: the order row is locked, still `oldStatus` checked, then the entry appended and the
+   * order's status, updated_at and version moved with its history head. For orders the caller has
+   * not loaded as entities (an Order entity in this unit of work would not see the new status).
+   */
+  async recordStatusChange(
+    input: RecordHistoryInput & { order: string; oldStatus: string; newStatus: string },
+  ): Promise<RecordedEntry> {
+    if (!this.repository.inTransaction()) {
+      throw new Error('OrderHistoryService.recordStatusChange must run inside the unit of work');
+    }
+    const entry = this.entryOf(input);
+    const [row] = await this.repository.appendWithStatus(
+      [entry],
+      [{ orderId: input.order, from: input.oldStatus, to: input.newStatus }],
+    );
+    if (!row) {
+      throw new Error(
+        `Order ${input.order} was not ${input.oldStatus} (or is gone) when its status was changed`,
+      );
+    }
+    return {
+      id: row.id,
+      orderId: row.order_id,
+      sequence: row.sequence,
+      createdAt: new Date(row.created_at),
+      hash: row.hash,
+    };
+  }
+
   /** The entry's content as it will be stored (text PostgreSQL can store; see history-content.ts). */
   private entryOf(input: RecordHistoryInput): NewHistoryEntry {
     if (!ACTIONS.has(input.action)) {

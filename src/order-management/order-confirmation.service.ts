@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequestError, FieldError, InsufficientStockError, StockShortage } from '../common/errors';
-import { CatalogService } from '../catalog/catalog.service';
+import {
+  BadRequestError,
+  FieldError,
+  InsufficientStockError,
+  NotFoundError,
+  StockShortage,
+} from '../common/errors';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { OrderItem } from '../orders/order-item.entity';
+import { OrderHistoryService } from '../history/order-history.service';
 import { OrderStatus } from '../orders/order-status.enum';
-import { OrdersService } from '../orders/orders.service';
+import { assertOrderTransition } from '../orders/order-state-machine';
 import { ReservationLine, ReservationsService } from '../reservations/reservations.service';
+import type { ConfirmationInputRow } from '../reservations/reservations.repository';
 import { assertActionAllowed, OrderAction } from './order-actions';
 import { ItemToPlace, LocationStock, LocationStrategy } from './location-strategy';
 import { OrderDetailsService } from './order-details.service';
@@ -16,42 +22,46 @@ import { OrderDetailResponse } from './dto/order-detail.dto';
  * POST /orders/:id/confirm: every item reserved, all or nothing, then pending → confirmed. Pinned
  * items are reserved where the body says; the others where the LocationStrategy places them. The
  * holds of a confirmed order do not expire: they end when it ships or is cancelled.
+ *
+ * Three statements (docs/data-access.md): the confirmation read (the order locked; its items, their
+ * holds, the availability of their variants and the pinned locations), the reservation statement
+ * for every line, and the status change with its `confirmed` entry; then the answer's read.
  */
 @Injectable()
 export class OrderConfirmationService {
   constructor(
-    private readonly orders: OrdersService,
-    private readonly catalog: CatalogService,
     private readonly reservations: ReservationsService,
+    private readonly history: OrderHistoryService,
     private readonly strategy: LocationStrategy,
     private readonly details: OrderDetailsService,
   ) {}
 
   async confirm(orderId: string, dto: ConfirmOrderDto = {}): Promise<OrderDetailResponse> {
-    const order = await this.orders.lock(orderId);
+    const input = await this.read(
+      orderId,
+      (dto.items ?? []).map((pin) => pin.stockLocationId),
+    );
+    const order = { id: input.id, orderNumber: input.order_number, status: input.status as OrderStatus };
     assertActionAllowed(order, OrderAction.CONFIRM);
-    const items = await this.orders.items(order.id);
-    const pins = await this.resolvePins(items, dto.items ?? []);
+    const items = input.items;
+    const pins = this.resolvePins(items, dto.items ?? [], input.pins);
 
     // Units already held for an item (reserved by hand while pending) count towards it.
-    const held = new Map<string, number>();
-    for (const r of await this.reservations.listForOrder(order.id)) {
-      if (r.isActive)
-        held.set(r.orderItem.id, (held.get(r.orderItem.id) ?? 0) + r.quantityReserved - r.quantityFulfilled);
-    }
     const needed = items
-      .map((item) => ({ item, quantity: item.quantity - (held.get(item.id) ?? 0) }))
+      .map((item) => ({ item, quantity: item.quantity - item.held }))
       .filter((n) => n.quantity > 0);
 
     const stock = new Map<string, LocationStock[]>();
-    for (const { item } of needed) {
-      if (!stock.has(item.productVariant.id)) {
-        stock.set(
-          item.productVariant.id,
-          (await this.catalog.availability(item.productVariant.id)).locations,
-        );
-      }
+    for (const level of input.stock) {
+      const locations = stock.get(level.productVariantId) ?? [];
+      locations.push({
+        stockLocationId: level.stockLocationId,
+        code: level.code,
+        available: level.available,
+      });
+      stock.set(level.productVariantId, locations);
     }
+    for (const locations of stock.values()) locations.sort((a, b) => a.code.localeCompare(b.code));
 
     const pinnedLines: ReservationLine[] = [];
     const shortages: StockShortage[] = [];
@@ -59,7 +69,7 @@ export class OrderConfirmationService {
     for (const { item, quantity } of needed) {
       const line = {
         orderItemId: item.id,
-        productVariantId: item.productVariant.id,
+        productVariantId: item.productVariantId,
         sku: item.sku,
         quantity,
       };
@@ -69,10 +79,10 @@ export class OrderConfirmationService {
         continue;
       }
       const available =
-        stock.get(item.productVariant.id)?.find((l) => l.stockLocationId === pinned)?.available ?? 0;
+        stock.get(item.productVariantId)?.find((l) => l.stockLocationId === pinned)?.available ?? 0;
       if (available < quantity) {
         shortages.push({
-          productVariantId: item.productVariant.id,
+          productVariantId: item.productVariantId,
           stockLocationId: pinned,
           orderItemId: item.id,
           sku: item.sku,
@@ -82,7 +92,7 @@ export class OrderConfirmationService {
       } else {
         pinnedLines.push({
           orderItemId: item.id,
-          productVariantId: item.productVariant.id,
+          productVariantId: item.productVariantId,
           stockLocationId: pinned,
           quantity,
         });
@@ -95,8 +105,12 @@ export class OrderConfirmationService {
     const lines = [...pinnedLines, ...plan.lines];
     await this.reservations.reserveMany(order.id, lines, { expiresAt: null });
     const codes = new Map([...stock.values()].flat().map((l) => [l.stockLocationId, l.code]));
-    await this.orders.changeStatus(order, OrderStatus.CONFIRMED, {
+    assertOrderTransition(order.status, OrderStatus.CONFIRMED);
+    await this.history.recordStatusChange({
+      order: order.id,
       action: OrderHistoryAction.CONFIRMED,
+      oldStatus: order.status,
+      newStatus: OrderStatus.CONFIRMED,
       description: `Order confirmed; ${lines.reduce((sum, l) => sum + l.quantity, 0)} unit(s) reserved at ${
         [...new Set(lines.map((l) => codes.get(l.stockLocationId)))].join(', ') || 'no new location'
       }`,
@@ -109,12 +123,27 @@ export class OrderConfirmationService {
     return this.details.describe(order);
   }
 
+  /**
+   * The confirmation read, run once more if the order changed while it waited for the lock (its
+   * reads would be older than the lock; the second run holds the lock and reads current data).
+   */
+  private async read(orderId: string, pinnedLocationIds: string[]): Promise<ConfirmationInputRow> {
+    for (let attempt = 0; ; attempt++) {
+      const input = await this.reservations.confirmationInput(orderId, pinnedLocationIds);
+      if (!input) throw new NotFoundError('Order', orderId);
+      if (input.fresh) return input;
+      if (attempt >= 2) throw new Error(`Order ${orderId} kept changing while it was confirmed`);
+    }
+  }
+
   /** orderItemId → stockLocationId; every pin names an item of the order and an active location. */
-  private async resolvePins(items: OrderItem[], pins: PinnedLocationDto[]): Promise<Map<string, string>> {
+  private resolvePins(
+    items: readonly { id: string }[],
+    pins: PinnedLocationDto[],
+    found: ConfirmationInputRow['pins'],
+  ): Map<string, string> {
     const itemIds = new Set(items.map((item) => item.id));
-    const locations = new Map(
-      (await this.catalog.findLocations(pins.map((p) => p.stockLocationId))).map((l) => [l.id, l]),
-    );
+    const locations = new Map(found.map((l) => [l.id, l]));
     const errors: FieldError[] = [];
     const result = new Map<string, string>();
     pins.forEach((pin, index) => {

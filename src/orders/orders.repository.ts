@@ -45,6 +45,21 @@ export function moveHistoryHeadSql(headsSql: string): string {
 }
 
 /**
+ * moveHistoryHeadSql that also sets the status of the orders `statusSql` yields (order_id, status
+ * as order_status): a status change and its history entry move the one order row in one UPDATE
+ * (two UPDATEs of one row in one statement would silently drop the second). Stamps updated_at with
+ * the entry's time and bumps the version, as a flush of the Order entity does. For use as a CTE.
+ */
+export function moveHistoryHeadAndStatusSql(headsSql: string, statusSql: string): string {
+  return `update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at,
+                              status = coalesce(s.status, o.status),
+                              updated_at = case when s.status is null then o.updated_at else h.created_at end,
+                              version = o.version + case when s.status is null then 0 else 1 end
+            from (${headsSql}) h left join (${statusSql}) s on s.order_id = h.order_id
+           where o.id = h.order_id returning o.id, o.status`;
+}
+
+/**
  * Locks the order items whose ids `idsSql` yields (in id order) and reads what reserving needs:
  * the item's order, variant, sku, ordered quantity and quantity_allocated (see OrderItem). For use
  * as a CTE of the reservation statement (src/reservations/reservations.repository.ts).

@@ -13,7 +13,7 @@ const MAX_MISMATCHES = 1000;
  * The drift report: every stock level's quantity_reserved against Σ (reserved − fulfilled) of its
  * active reservations (the inventory invariant, docs/architecture.md). It only reads. Fulfilled
  * units always leave the stock level of the reservation they came from, and a reservation is only
- * fulfilled at the location its parcel ships from (ReservationSettlementService.fulfilForOrderItems,
+ * fulfilled at the location its parcel ships from (ReservationSettlementService.planFulfilment,
  * and FulfillmentService.fulfilReservation, which records the parcel at the reservation's
  * location), so stock cannot leave one location for a parcel of another.
  */

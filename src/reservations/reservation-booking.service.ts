@@ -13,7 +13,12 @@ import { OrdersService } from '../orders/orders.service';
 import { ReservationData } from './inventory-reservation.entity';
 import { historyInputOf, sortEvents } from './reservation-history';
 import { ReservationSettlementService } from './reservation-settlement.service';
-import { BookingLine, BookingRow, ReservationsRepository } from './reservations.repository';
+import {
+  BookingLine,
+  BookingRow,
+  ConfirmationInputRow,
+  ReservationsRepository,
+} from './reservations.repository';
 
 export interface ReservationLine {
   orderItemId: string;
@@ -120,6 +125,14 @@ export class ReservationBookingService {
       }
       await this.settlement.releaseExpired(lines);
     }
+  }
+
+  /** The confirmation read (ReservationsRepository.confirmationInput): one statement. */
+  confirmationInput(
+    orderId: string,
+    pinnedLocationIds: readonly string[],
+  ): Promise<ConfirmationInputRow | undefined> {
+    return this.repository.confirmationInput(orderId, pinnedLocationIds);
   }
 
   /** Each line's reservation and history entry, numbered in (reservation id) order as entries are. */

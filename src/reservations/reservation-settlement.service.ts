@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { FilterQuery, LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { FilterQuery } from '@mikro-orm/core';
 import { BadRequestError, ConflictError, NotFoundError } from '../common/errors';
 import { StockLevelInfo, StockLevelsService, stockPairKey, StockPair } from '../catalog/stock-levels.service';
-import { InventoryReservation } from './inventory-reservation.entity';
+import { InventoryReservation, ReservationData } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
-import { ReservationEvent, ReservationHistory } from './reservation-history';
+import { historyInputOf, ReservationEvent, ReservationHistory, sortEvents } from './reservation-history';
+import { RecordHistoryInput } from '../history/order-history.service';
 import { OrdersService } from '../orders/orders.service';
+import { ReservationsRepository } from './reservations.repository';
 
-export const outstandingOf = (r: InventoryReservation) => r.quantityReserved - r.quantityFulfilled;
+export const outstandingOf = (r: ReservationData) => r.quantityReserved - r.quantityFulfilled;
 
-const pairOf = (r: InventoryReservation): StockPair => ({
+const pairOf = (r: ReservationData): StockPair => ({
   productVariantId: r.productVariant.id,
   stockLocationId: r.stockLocation.id,
 });
@@ -25,7 +26,7 @@ const pairOf = (r: InventoryReservation): StockPair => ({
 @Injectable()
 export class ReservationSettlementService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly repository: ReservationsRepository,
     private readonly stockLevels: StockLevelsService,
     private readonly history: ReservationHistory,
     private readonly orders: OrdersService,
@@ -33,22 +34,14 @@ export class ReservationSettlementService {
 
   /** The reservation, locked for the rest of the transaction (404 when missing). */
   async lock(id: string): Promise<InventoryReservation> {
-    const reservation = await this.em.findOne(
-      InventoryReservation,
-      { id },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
+    const reservation = await this.repository.lockById(id);
     if (!reservation) throw new NotFoundError('Reservation', id);
     return reservation;
   }
 
   /** Active reservations matching `where`, locked in id order (waits for, never skips, other holders). */
   lockActive(where: FilterQuery<InventoryReservation>): Promise<InventoryReservation[]> {
-    return this.em.find(
-      InventoryReservation,
-      { $and: [where, { isActive: true }] },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
-    );
+    return this.repository.lockActive(where);
   }
 
   async release(id: string, reason: ReleaseReason = ReleaseReason.RELEASED): Promise<InventoryReservation> {
@@ -103,7 +96,7 @@ export class ReservationSettlementService {
   /** Releases every active reservation of the order (e.g. cancel); returns how many. */
   async releaseForOrder(orderId: string, reason: ReleaseReason): Promise<number> {
     if (reason === ReleaseReason.FULFILLED) {
-      throw new Error('Fulfilment goes through fulfil/fulfilForOrderItems, not a release');
+      throw new Error('Fulfilment goes through fulfil or shipping (planFulfilment), not a release');
     }
     const reservations = await this.lockActive({ order: orderId });
     await this.releaseLocked(reservations, reason);
@@ -111,84 +104,66 @@ export class ReservationSettlementService {
   }
 
   /**
-   * Shipping a parcel: fulfils `quantities[orderItemId]` units of each item from its active
-   * reservations at `location` (the one the parcel ships from), oldest first, so on-hand
-   * stock drops exactly there. Holds at other locations are never taken: the goods there did not
-   * leave. Not enough held at the location for any item → 409 listing each short item with what is
-   * held there and where the rest of its units are held, and nothing changes.
+   * Shipping a parcel, planned for the holds the caller's statement locked and read (the shipping
+   * read of src/fulfillment/fulfillment.repository.ts, which then writes the plan in one
+   * statement): `quantities[orderItemId]` units of each item from its active holds at `location`
+   * (the one the parcel ships from), oldest first, so on-hand stock drops exactly there. Holds at
+   * other locations are never taken: the goods there did not leave. Not enough held at the
+   * location for any item → 409 listing each short item with what is held there and where the
+   * rest of its units are held. Returns the parts with each reservation as it will be, the units
+   * per stock level, and the `inventory_released` entries (in the order they are written).
    */
-  async fulfilForOrderItems(
+  planFulfilment(
     orderId: string,
     quantities: Record<string, number>,
     location: { id: string; code: string },
-  ): Promise<void> {
-    const stockLocationId = location.id;
-    const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
-    wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
-    if (wanted.length === 0) return;
-    // Every active hold of these items (any location) is locked, in id order like everywhere else:
-    // the ones elsewhere are only read, to say where the units are when the location is short.
-    const reservations = await this.lockActive({
-      order: orderId,
-      orderItem: { $in: wanted.map(([itemId]) => itemId) },
-    });
-    const parts: { reservation: InventoryReservation; quantity: number }[] = [];
-    const short: { orderItemId: string; requested: number; reserved: number }[] = [];
-    for (const [orderItemId, requested] of wanted) {
-      const oldestFirst = reservations
-        .filter((r) => r.orderItem.id === orderItemId && r.stockLocation.id === stockLocationId)
-        .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
-      let remaining = requested;
-      for (const reservation of oldestFirst) {
-        if (remaining === 0) break;
-        const take = Math.min(remaining, outstandingOf(reservation));
-        if (take > 0) parts.push({ reservation, quantity: take });
-        remaining -= take;
-      }
-      if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
+    holds: readonly HeldUnits[],
+    now: Date,
+  ): FulfilmentPlan {
+    const wanted = wantedUnits(quantities);
+    if (wanted.length === 0) return { parts: [], levels: [], entries: [] };
+    const byId = new Map(holds.map((hold) => [hold.reservation.id, hold]));
+    const held = holds.map((hold) => hold.reservation);
+    const { parts, short } = pickFulfilment(wanted, location.id, held);
+    if (short.length > 0) {
+      throw shortAtLocation(
+        orderId,
+        location,
+        short,
+        held,
+        (r) => byId.get(r.id)?.stockLocationCode ?? r.stockLocation.id,
+      );
     }
-    if (short.length > 0) throw await this.shortAtLocation(orderId, location, short, reservations);
-    await this.consumeLocked(parts);
-  }
-
-  /** The 409 of a parcel whose location holds too few units: per item, where its units are held. */
-  private async shortAtLocation(
-    orderId: string,
-    location: { id: string; code: string },
-    short: { orderItemId: string; requested: number; reserved: number }[],
-    reservations: InventoryReservation[],
-  ): Promise<ConflictError> {
-    const levels = await this.levelsOf(reservations);
-    const code = location.code;
-    const items = short.map((s) => {
-      const elsewhere = new Map<string, number>();
-      for (const r of reservations) {
-        if (r.orderItem.id !== s.orderItemId || r.stockLocation.id === location.id) continue;
-        const where = levels.get(stockPairKey(pairOf(r)))?.stockLocationCode ?? r.stockLocation.id;
-        elsewhere.set(where, (elsewhere.get(where) ?? 0) + outstandingOf(r));
+    const levels = new Map<string, number>();
+    const events: ReservationEvent[] = parts.map(({ reservation, quantity }) => {
+      const hold = byId.get(reservation.id) as HeldUnits;
+      if (!hold.stockLevelId)
+        throw new Error(`Reservation ${reservation.id} has no stock level (counter drift)`);
+      levels.set(hold.stockLevelId, (levels.get(hold.stockLevelId) ?? 0) + quantity);
+      const after: ReservationData = {
+        ...reservation,
+        quantityFulfilled: reservation.quantityFulfilled + quantity,
+      };
+      if (after.quantityFulfilled === after.quantityReserved) {
+        after.isActive = false;
+        after.fulfilledAt = now;
+        after.releaseReason = ReleaseReason.FULFILLED;
       }
       return {
-        ...s,
-        heldElsewhere: [...elsewhere].map(([stockLocationCode, quantity]) => ({
-          stockLocationCode,
-          quantity,
-        })),
+        reservation: after,
+        change: ReleaseReason.FULFILLED,
+        quantity,
+        sku: hold.sku,
+        stockLocationCode: hold.stockLocationCode,
       };
     });
-    const detail = items
-      .map(
-        (i) =>
-          `item ${i.orderItemId}: ${i.requested} to ship, ${i.reserved} reserved at ${code}` +
-          (i.heldElsewhere.length
-            ? ` (held at ${i.heldElsewhere.map((h) => `${h.stockLocationCode}: ${h.quantity}`).join(', ')})`
-            : ''),
-      )
-      .join('; ');
-    return new ConflictError(
-      `Not enough reserved stock at ${code} to ship order ${orderId}: ${detail}. Ship from where the units ` +
-        `are held, or release those reservations and reserve the units at ${code}`,
-      { stockLocationCode: code, items },
-    );
+    return {
+      parts: events.map((event) => ({ reservation: event.reservation, quantity: event.quantity })),
+      levels: [...levels]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([stockLevelId, quantity]) => ({ stockLevelId, quantity })),
+      entries: sortEvents(events).map(historyInputOf),
+    };
   }
 
   /**
@@ -200,14 +175,7 @@ export class ReservationSettlementService {
     const now = new Date();
     // Usually nothing has expired: one plain look (it sees the rows the locking read below would
     // start from) spares loading and locking when there is nothing to release.
-    const due = await this.em.execute<{ id: string }[]>(
-      `select id from inventory_reservations
-        where is_active and expires_at <= ?
-          and (product_variant_id, stock_location_id) in (${pairs.map(() => '(?, ?)').join(', ')})
-        limit 1`,
-      [now, ...pairs.flatMap((pair) => [pair.productVariantId, pair.stockLocationId])],
-    );
-    if (due.length === 0) return 0;
+    if (!(await this.repository.anyExpired(pairs, now))) return 0;
     const reservations = await this.lockActive({
       expiresAt: { $lte: now },
       $or: pairs.map((pair) => ({
@@ -224,16 +192,7 @@ export class ReservationSettlementService {
    * LOCKED (rows another sweeper or request holds are left to it) and releases them.
    */
   async expireDue(batchSize: number): Promise<number> {
-    const reservations = await this.em.find(
-      InventoryReservation,
-      { isActive: true, expiresAt: { $lte: new Date() } },
-      {
-        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
-        refresh: true,
-        orderBy: { expiresAt: 'asc', id: 'asc' },
-        limit: batchSize,
-      },
-    );
+    const reservations = await this.repository.claimExpired(new Date(), batchSize);
     await this.releaseLocked(reservations, ReleaseReason.EXPIRED);
     return reservations.length;
   }
@@ -314,6 +273,98 @@ export class ReservationSettlementService {
         : this.stockLevels.consume(levelId, quantity));
     }
   }
+}
+
+/** An active hold as shipping reads it under its locks, with what its history entry names. */
+export interface HeldUnits {
+  reservation: ReservationData;
+  sku: string;
+  stockLocationCode: string;
+  /** Its stock level (null only if the counters drifted). */
+  stockLevelId: string | null;
+}
+
+export interface FulfilmentPlan {
+  /** Each part: the reservation as it will be after the fulfilment, and the units taken. */
+  parts: { reservation: ReservationData; quantity: number }[];
+  /** Units leaving each stock level (stock level id order). */
+  levels: { stockLevelId: string; quantity: number }[];
+  /** The `inventory_released` entries, in the order they are written. */
+  entries: RecordHistoryInput[];
+}
+
+/** The non-zero quantities to ship per item, each a positive integer (else 400). */
+function wantedUnits(quantities: Record<string, number>): [string, number][] {
+  const wanted = Object.entries(quantities).filter(([, quantity]) => quantity !== 0);
+  wanted.forEach(([itemId, quantity]) => assertPositiveInteger(quantity, `items.${itemId}`));
+  return wanted;
+}
+
+/** Per item, the units taken from its holds at the location, oldest first; and the items held too few there. */
+function pickFulfilment<R extends ReservationData>(
+  wanted: readonly [string, number][],
+  stockLocationId: string,
+  reservations: readonly R[],
+): {
+  parts: { reservation: R; quantity: number }[];
+  short: { orderItemId: string; requested: number; reserved: number }[];
+} {
+  const parts: { reservation: R; quantity: number }[] = [];
+  const short: { orderItemId: string; requested: number; reserved: number }[] = [];
+  for (const [orderItemId, requested] of wanted) {
+    const oldestFirst = reservations
+      .filter((r) => r.orderItem.id === orderItemId && r.stockLocation.id === stockLocationId)
+      .sort((a, b) => a.reservedAt.getTime() - b.reservedAt.getTime() || a.id.localeCompare(b.id));
+    let remaining = requested;
+    for (const reservation of oldestFirst) {
+      if (remaining === 0) break;
+      const take = Math.min(remaining, outstandingOf(reservation));
+      if (take > 0) parts.push({ reservation, quantity: take });
+      remaining -= take;
+    }
+    if (remaining > 0) short.push({ orderItemId, requested, reserved: requested - remaining });
+  }
+  return { parts, short };
+}
+
+/** The 409 of a parcel whose location holds too few units: per item, where its units are held. */
+function shortAtLocation(
+  orderId: string,
+  location: { id: string; code: string },
+  short: { orderItemId: string; requested: number; reserved: number }[],
+  reservations: readonly ReservationData[],
+  codeOf: (reservation: ReservationData) => string,
+): ConflictError {
+  const code = location.code;
+  const items = short.map((s) => {
+    const elsewhere = new Map<string, number>();
+    for (const r of reservations) {
+      if (r.orderItem.id !== s.orderItemId || r.stockLocation.id === location.id) continue;
+      const where = codeOf(r);
+      elsewhere.set(where, (elsewhere.get(where) ?? 0) + outstandingOf(r));
+    }
+    return {
+      ...s,
+      heldElsewhere: [...elsewhere].map(([stockLocationCode, quantity]) => ({
+        stockLocationCode,
+        quantity,
+      })),
+    };
+  });
+  const detail = items
+    .map(
+      (i) =>
+        `item ${i.orderItemId}: ${i.requested} to ship, ${i.reserved} reserved at ${code}` +
+        (i.heldElsewhere.length
+          ? ` (held at ${i.heldElsewhere.map((h) => `${h.stockLocationCode}: ${h.quantity}`).join(', ')})`
+          : ''),
+    )
+    .join('; ');
+  return new ConflictError(
+    `Not enough reserved stock at ${code} to ship order ${orderId}: ${detail}. Ship from where the units ` +
+      `are held, or release those reservations and reserve the units at ${code}`,
+    { stockLocationCode: code, items },
+  );
 }
 
 function eventBase(reservation: InventoryReservation, level: StockLevelInfo | undefined) {

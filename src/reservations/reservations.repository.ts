@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FilterQuery } from '@mikro-orm/core';
+import { FilterQuery, LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
 import { InventoryReservation } from './inventory-reservation.entity';
@@ -181,6 +181,67 @@ select i.line, v.order_found, v.order_status, v.order_number, v.expired, coalesc
   from info i cross join verdict v
  order by i.line`;
 
+/** What confirming an order starts from, read under its lock by ONE statement (confirmationInputSql). */
+export interface ConfirmationInputRow {
+  id: string;
+  status: string;
+  order_number: string;
+  /**
+   * False when the order row changed between the statement's snapshot and its lock (another
+   * transaction wrote the order while this one waited): the snapshot reads are then older than the
+   * lock, and the statement must run again (the lock is held by then, so it runs on current data).
+   * Every change to an order's items or holds also moves its history head on the order row.
+   */
+  fresh: boolean;
+  /** The order's items (created_at, id order), each with the units its active holds keep. */
+  items: { id: string; productVariantId: string; sku: string; quantity: number; held: number }[];
+  /** What active locations can still give of the items' variants (on hand − reserved). */
+  stock: { productVariantId: string; stockLocationId: string; code: string; available: number }[];
+  /** The pinned stock locations that exist. */
+  pins: { id: string; isActive: boolean }[];
+}
+
+/**
+ * THE CONFIRMATION READ (docs/data-access.md): locks the order (the order lock) and, in the same
+ * statement, reads its items, the units their active holds keep, the availability of their
+ * variants at active locations and the pinned locations, with the check that the snapshot these
+ * reads come from is not older than the lock (`fresh`). Parameters: order id, pinned location ids
+ * (JSON array of text: a pin that is no uuid finds nothing).
+ */
+export const CONFIRMATION_INPUT_SQL = `
+with locked as materialized (
+  select id, status::text as status, order_number, xmin::text as row_version from orders where id = ?::uuid for update
+),
+seen as materialized (
+  select xmin::text as row_version from orders where id = (select id from locked)
+),
+items as materialized (
+  select i.id, i.product_variant_id, i.sku, i.quantity, i.created_at
+    from order_items i where i.order_id = (select id from locked)
+),
+held as (
+  select r.order_item_id, sum(r.quantity_reserved - r.quantity_fulfilled)::int as held
+    from inventory_reservations r
+   where r.order_id = (select id from locked) and r.is_active
+   group by r.order_item_id
+)
+select l.id, l.status, l.order_number,
+       l.row_version = (select row_version from seen) as fresh,
+       coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'productVariantId', i.product_variant_id,
+                                                     'sku', i.sku, 'quantity', i.quantity,
+                                                     'held', coalesce(h.held, 0))
+                                  order by i.created_at, i.id)
+                   from items i left join held h on h.order_item_id = i.id), '[]'::jsonb) as items,
+       coalesce((select jsonb_agg(jsonb_build_object('productVariantId', sl.product_variant_id,
+                                                     'stockLocationId', sl.stock_location_id, 'code', loc.code,
+                                                     'available', sl.quantity_on_hand - sl.quantity_reserved))
+                   from stock_levels sl join stock_locations loc on loc.id = sl.stock_location_id and loc.is_active
+                  where sl.product_variant_id in (select product_variant_id from items)), '[]'::jsonb) as stock,
+       coalesce((select jsonb_agg(jsonb_build_object('id', loc.id, 'isActive', loc.is_active))
+                   from stock_locations loc
+                  where loc.id::text in (select jsonb_array_elements_text(?::jsonb))), '[]'::jsonb) as pins
+  from locked l`;
+
 /** Line counts up to which each count's statement is kept prepared on every connection. */
 const MAX_PREPARED_LINES = 8;
 
@@ -225,6 +286,56 @@ export interface ReservationSummaryRow {
 @Injectable()
 export class ReservationsRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /** The reservation, row-locked for the rest of the transaction and read afresh. */
+  lockById(id: string): Promise<InventoryReservation | null> {
+    return this.em.findOne(
+      InventoryReservation,
+      { id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+  }
+
+  /** Active reservations matching `where`, locked in id order (waits for, never skips, other holders). */
+  lockActive(where: FilterQuery<InventoryReservation>): Promise<InventoryReservation[]> {
+    return this.em.find(
+      InventoryReservation,
+      { $and: [where, { isActive: true }] },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
+    );
+  }
+
+  /**
+   * Up to `limit` expired active reservations, oldest expiry first, locked with SKIP LOCKED: rows
+   * another sweeper or request holds are left to it.
+   */
+  claimExpired(now: Date, limit: number): Promise<InventoryReservation[]> {
+    return this.em.find(
+      InventoryReservation,
+      { isActive: true, expiresAt: { $lte: now } },
+      {
+        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+        refresh: true,
+        orderBy: { expiresAt: 'asc', id: 'asc' },
+        limit,
+      },
+    );
+  }
+
+  /** Whether an active reservation of these stock levels has expired (a plain look, no lock). */
+  async anyExpired(
+    pairs: readonly { productVariantId: string; stockLocationId: string }[],
+    now: Date,
+  ): Promise<boolean> {
+    const due = await this.em.execute<{ id: string }[]>(
+      `select id from inventory_reservations
+        where is_active and expires_at <= ?
+          and (product_variant_id, stock_location_id) in (${pairs.map(() => '(?, ?)').join(', ')})
+        limit 1`,
+      [now, ...pairs.flatMap((pair) => [pair.productVariantId, pair.stockLocationId])],
+    );
+    return due.length > 0;
+  }
 
   findById(id: string): Promise<InventoryReservation | null> {
     return this.em.findOne(InventoryReservation, { id });
@@ -291,6 +402,20 @@ export class ReservationsRepository {
       bookingSql(n),
       bookingParams(input),
     );
+  }
+
+  /** The confirmation read (above): one round trip; undefined when there is no such order. */
+  async confirmationInput(
+    orderId: string,
+    pinnedLocationIds: readonly string[],
+  ): Promise<ConfirmationInputRow | undefined> {
+    const [row] = await executePrepared<ConfirmationInputRow>(
+      this.em,
+      'oms_confirmation_input',
+      CONFIRMATION_INPUT_SQL,
+      [orderId, JSON.stringify(pinnedLocationIds)],
+    );
+    return row;
   }
 
   /** Per item: units held by its active reservations and units fulfilled (for the over-ordered answer). */

@@ -9,7 +9,8 @@ import { OrderStatus } from '../orders/order-status.enum';
 import { InventoryReservation, ReservationData } from './inventory-reservation.entity';
 import { ReleaseReason } from './release-reason.enum';
 import { ReservationBookingService, ReservationLine, ReserveOptions } from './reservation-booking.service';
-import { ReservationSettlementService } from './reservation-settlement.service';
+import { FulfilmentPlan, HeldUnits, ReservationSettlementService } from './reservation-settlement.service';
+import type { ConfirmationInputRow } from './reservations.repository';
 import {
   ListReservationsQueryDto,
   OrderReservationsQueryDto,
@@ -206,15 +207,28 @@ export class ReservationsService {
   }
 
   /**
-   * Shipping: fulfils that many units per order item from its active reservations at the location
-   * the parcel ships from, oldest first; too few held there → 409 saying where the units are held.
+   * Shipping's plan for holds its own statement locked and read (FulfillmentStatusService): which
+   * units leave which holds and levels, and the entries; 409 when the location holds too few.
    */
-  fulfilForOrderItems(
+  planFulfilment(
     orderId: string,
     quantities: Record<string, number>,
     location: { id: string; code: string },
-  ): Promise<void> {
-    return this.settlement.fulfilForOrderItems(orderId, quantities, location);
+    holds: readonly HeldUnits[],
+    now: Date,
+  ): FulfilmentPlan {
+    return this.settlement.planFulfilment(orderId, quantities, location, holds, now);
+  }
+
+  /**
+   * Confirmation's read (OrderConfirmationService): the order locked, its items with the units
+   * their holds keep, the availability of their variants and the pinned locations, in one statement.
+   */
+  confirmationInput(
+    orderId: string,
+    pinnedLocationIds: readonly string[],
+  ): Promise<ConfirmationInputRow | undefined> {
+    return this.booking.confirmationInput(orderId, pinnedLocationIds);
   }
 
   /** Releases every active reservation of an order (cancel); returns how many. */
