@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createOrder, createVariantWithStock } from './utils/factories';
+import { createLocation, createOrder, createVariantWithStock, releaseReservations } from './utils/factories';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { InsufficientStockError } from '../src/common/errors';
@@ -61,10 +61,14 @@ describe('reservations', () => {
     );
   }
 
-  /** A variant with `onHand` units and an order of `ordered` units of it. */
+  /**
+   * A variant with `onHand` units and an order of `ordered` units of it in `status`; a confirmed one
+   * has the reservation its confirmation made released, so that the test reserves by hand.
+   */
   async function setup(onHand: number, ordered: number, status?: OrderStatus) {
     const { variant, location } = await createVariantWithStock(app, onHand);
     const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: ordered }], status);
+    if (status === OrderStatus.CONFIRMED) await releaseReservations(app, order.id);
     const body = (quantity: number, extra: Record<string, unknown> = {}) => ({
       orderId: order.id,
       orderItemId: items[0].id,
@@ -353,8 +357,13 @@ describe('reservations', () => {
         { stockLocationId: location.id, reserved: 2 },
       ]);
       expect((await read(() => service.listForVariant(variant.id, { activeOnly: true }))).length).toBe(2);
-      expect((await read(() => service.listForOrder(order.id))).map((x) => x.quantityReserved)).toEqual([
-        3, 1,
+      // Every reservation of the order, oldest first: the one confirming made (released), then ours.
+      expect(
+        (await read(() => service.listForOrder(order.id))).map((x) => [x.quantityReserved, x.isActive]),
+      ).toEqual([
+        [5, false],
+        [3, true],
+        [1, true],
       ]);
     });
   });
@@ -539,22 +548,21 @@ describe('reservations', () => {
 
   describe('service API for other modules', () => {
     it('reserveMany sums the same variant twice and reserves nothing when the sum is short', async () => {
+      // An order names a variant once (POST /orders refuses it twice); two lines of its one item
+      // bring the same variant twice into one request.
       const { variant, location } = await createVariantWithStock(app, 5);
-      const { order, items } = await createOrder(app, customer.user, [
-        { variant, quantity: 3 },
-        { variant, quantity: 3 },
-      ]);
-      const lines = items.map((item) => ({
-        orderItemId: item.id,
+      const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 6 }]);
+      const lines = [3, 3].map((quantity) => ({
+        orderItemId: items[0].id,
         productVariantId: variant.id,
         stockLocationId: location.id,
-        quantity: 3,
+        quantity,
       }));
       const error = await uow.run('test', () => service.reserveMany(order.id, lines)).catch((e) => e);
       expect(error).toBeInstanceOf(InsufficientStockError);
       expect((error as InsufficientStockError).extra.shortages).toEqual([
         expect.objectContaining({ orderItemId: items[0].id, requested: 3, available: 5 }),
-        expect.objectContaining({ orderItemId: items[1].id, requested: 3, available: 5 }),
+        expect.objectContaining({ orderItemId: items[0].id, requested: 3, available: 5 }),
       ]);
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 5, quantity_reserved: 0 });
       expect(await read(() => service.listForOrder(order.id))).toEqual([]);
