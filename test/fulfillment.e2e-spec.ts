@@ -304,7 +304,11 @@ describe('fulfillment: create, assign, package details, lists, queue, statistics
       const { order: o, first } = await order();
       const made = await create(o.id, { warehouseLocation: WH_A, items: { [first.id]: 1 } });
       const inactive = await createUser(app, UserRole.WAREHOUSE);
-      await sql(app, 'update users set is_active = false where id = ?', [inactive.user.id]);
+      await http(app)
+        .patch(`${API}/users/${inactive.user.id}`)
+        .set(admin.auth)
+        .send({ isActive: false })
+        .expect(200);
       const assign = (id: string, assignedToId: string) =>
         http(app).post(`${API}/fulfillments/${id}/assign`).set(warehouse.auth).send({ assignedToId });
       for (const userId of [inactive.user.id, support.user.id, customer.user.id, randomUUID()]) {

@@ -210,6 +210,8 @@ describe('customer notifications (log channel)', () => {
       await http(app).post(`/api/v1/notifications/${randomUUID()}/retry`).set(support.auth).expect(404);
       await http(app).post('/api/v1/notifications/nope/retry').set(support.auth).expect(400);
 
+      // Failed by SQL: this file's channel never fails. The real path (a receiver that is down, the
+      // attempts used up, then a retry) is in notifications-retry.e2e-spec.ts.
       await sql(
         app,
         `update customer_notifications set status = 'failed', attempts = 5, last_error = 'boom',

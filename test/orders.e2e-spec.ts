@@ -529,6 +529,7 @@ describe('orders CRUD (e2e)', () => {
       items: [{ variantId: variant.id, quantity: 1, unitPrice: '1.00' }],
       shippingAddress: SHIPPING_ADDRESS,
     }).expect(201);
+    // By SQL: no route renames a variant, and the order's copy must not follow the catalogue anyway.
     await sql(app, 'update product_variants set name = ? where id = ?', [uniqueCode('RENAMED'), variant.id]);
     const after = await http(app).get(`/api/v1/orders/${res.body.id}`).set(support.auth).expect(200);
     expect(after.body.items[0].name).toBe(variant.name);

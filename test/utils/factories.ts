@@ -188,3 +188,28 @@ export async function releaseReservations(app: TestApp, orderId: string): Promis
     await http(app).post(`/api/v1/reservations/${id}/release`).set(staff.auth).send({}).expect(200);
   }
 }
+
+/** Sets (creating if needed) the on-hand stock of a variant at a location: PUT /stock-levels. */
+export async function setStock(
+  app: TestApp,
+  variant: { id: string },
+  location: { id: string },
+  quantityOnHand: number,
+): Promise<void> {
+  const staff = await staffOf(app);
+  await http(app)
+    .put(`/api/v1/stock-levels/${variant.id}/${location.id}`)
+    .set(staff.auth)
+    .send({ quantityOnHand })
+    .expect(200);
+}
+
+/** Deactivates a stock location: PATCH /stock-locations/:id. */
+export async function deactivateLocation(app: TestApp, location: { id: string }): Promise<void> {
+  const staff = await staffOf(app);
+  await http(app)
+    .patch(`/api/v1/stock-locations/${location.id}`)
+    .set(staff.auth)
+    .send({ isActive: false })
+    .expect(200);
+}
