@@ -53,7 +53,8 @@ export interface OrderLine {
 /** An admin per app that places and moves the factories' orders (they are given no staff user). */
 const factoryStaff = new WeakMap<TestApp, Promise<TestUser>>();
 
-function staffOf(app: TestApp): Promise<TestUser> {
+/** The admin the factories act as (the performer of their orders' history entries). */
+export function staffOf(app: TestApp): Promise<TestUser> {
   let staff = factoryStaff.get(app);
   if (!staff) {
     staff = createUser(app, UserRole.ADMIN, { fullName: 'Test factory' });
