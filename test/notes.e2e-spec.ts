@@ -305,11 +305,19 @@ describe('order notes (HTTP)', () => {
 
     it('lets an admin edit and delete anyone’s note', async () => {
       const note = await addNote(warehouse, { note: 'by warehouse' });
-      await http(app)
+      const edited = await http(app)
         .patch(`/api/v1/notes/${note.id}`)
         .set(admin.auth)
         .send({ note: 'fixed by admin' })
         .expect(200);
+      // The text changes; the note stays its author's.
+      expect(edited.body).toMatchObject({
+        id: note.id,
+        note: 'fixed by admin',
+        createdBy: { id: warehouse.user.id },
+      });
+      const read = await http(app).get(`/api/v1/notes/${note.id}`).set(admin.auth).expect(200);
+      expect(read.body.note).toBe('fixed by admin');
       await http(app).delete(`/api/v1/notes/${note.id}`).set(admin.auth).expect(204);
       await http(app).get(`/api/v1/notes/${note.id}`).set(admin.auth).expect(404);
     });
