@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { createOrder, createVariantWithStock } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
+import { OrderStatus } from '../src/orders/order-status.enum';
 import { OrderHistoryAction } from '../src/history/order-history-action.enum';
 
 const HOUR = 3_600_000;
@@ -13,6 +14,10 @@ describe('analytics (e2e)', () => {
   let admin: TestUser;
   let support: TestUser;
   let orderId: string;
+  let itemId: string;
+  let shipsFrom: string;
+  /** One-unit parcels this file ships. */
+  const PARCELS = 5;
   // A Monday at 00:00 UTC, some year in the 2090s: no other test has data there.
   let monday: number;
 
@@ -21,8 +26,17 @@ describe('analytics (e2e)', () => {
     admin = await createUser(app, UserRole.ADMIN);
     support = await createUser(app, UserRole.SUPPORT);
     const customer = await createUser(app, UserRole.CUSTOMER);
-    const { variant } = await createVariantWithStock(app, 10);
-    orderId = (await createOrder(app, customer.user, [{ variant, quantity: 1 }])).order.id;
+    const { variant, location } = await createVariantWithStock(app, 10);
+    // Confirmed: its one item (a unit per parcel below) is reserved where the parcels ship from.
+    const { order, items } = await createOrder(
+      app,
+      customer.user,
+      [{ variant, quantity: PARCELS }],
+      OrderStatus.CONFIRMED,
+    );
+    orderId = order.id;
+    itemId = items[0].id;
+    shipsFrom = location.code;
     const start = Date.UTC(2090 + randomInt(10), randomInt(12), 1 + randomInt(20));
     monday = start - ((new Date(start).getUTCDay() + 6) % 7) * DAY;
   });
@@ -41,27 +55,40 @@ describe('analytics (e2e)', () => {
     const packingStarted = pickingCompleted + gap;
     const packingCompleted = packingStarted + packing;
     const shipped = packingCompleted + toShip;
+    const parcel = await http(app)
+      .post(`/api/v1/orders/${orderId}/fulfillments`)
+      .set(admin.auth)
+      .send({ warehouseLocation: shipsFrom, items: { [itemId]: 1 } })
+      .expect(201);
+    for (const status of ['picking', 'packing', 'ready_to_ship', 'shipped']) {
+      await http(app)
+        .post(`/api/v1/fulfillments/${parcel.body.id}/status`)
+        .set(admin.auth)
+        .send({ status })
+        .expect(200);
+    }
+    // The moves stamp the wall clock; the stage times under test are written over by SQL (the
+    // parcel and its status are the moves').
     await sql(
       app,
-      `insert into order_fulfillments (id, order_id, fulfillment_number, status, warehouse_location, items,
-         created_at, picking_started_at, picking_completed_at, packing_started_at, packing_completed_at, shipped_at)
-       values (?, ?, ?, 'shipped', 'WH-A', '{}', ?, ?, ?, ?, ?, ?)`,
+      `update order_fulfillments set created_at = ?, picking_started_at = ?, picking_completed_at = ?,
+         packing_started_at = ?, packing_completed_at = ?, shipped_at = ? where id = ?`,
       [
-        randomUUID(),
-        orderId,
-        uniqueCode('FUL-T'),
         iso(createdAt),
         iso(pickingStarted),
         iso(pickingCompleted),
         iso(packingStarted),
         iso(packingCompleted),
         iso(shipped),
+        parcel.body.id,
       ],
     );
     return shipped;
   }
 
   let sequence = 1000;
+  // Inserted by SQL: entries dated in the 2090s, and the history is append-only (no move can be
+  // re-dated afterwards). The fixture's hashes are not a chain; no test here verifies this order.
   async function historyEntry(action: OrderHistoryAction, at: number) {
     sequence += 1;
     await sql(

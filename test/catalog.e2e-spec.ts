@@ -2,7 +2,6 @@ import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } f
 import { createLocation, createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
-import { ReservationsService } from '../src/reservations/reservations.service';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { CatalogService } from '../src/catalog/catalog.service';
 
@@ -21,19 +20,20 @@ describe('catalog and stock', () => {
     await app.close();
   });
 
-  /** Holds `quantity` units through a real reservation (so the counters stay consistent). */
+  /** Holds `quantity` units through a real reservation (POST /reservations), so the counters stay consistent. */
   async function reserve(variant: ProductVariant, location: StockLocation, quantity: number) {
     const { order, items } = await createOrder(app, customer.user, [{ variant, quantity }]);
-    await app.get(UnitOfWork).run('test-reserve', () =>
-      app.get(ReservationsService).reserveMany(order.id, [
-        {
-          orderItemId: items[0].id,
-          productVariantId: variant.id,
-          stockLocationId: location.id,
-          quantity,
-        },
-      ]),
-    );
+    await http(app)
+      .post('/api/v1/reservations')
+      .set(warehouse.auth)
+      .send({
+        orderId: order.id,
+        orderItemId: items[0].id,
+        productVariantId: variant.id,
+        stockLocationId: location.id,
+        quantity,
+      })
+      .expect(201);
   }
 
   describe('variants', () => {

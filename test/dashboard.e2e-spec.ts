@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock, uniqueCode } from './utils/factories';
+import { createOrder, createVariantWithStock } from './utils/factories';
 import { notifyCustomer } from './utils/notes';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
@@ -33,15 +32,40 @@ describe('dashboard summary (e2e)', () => {
     for (const status of Object.values(OrderStatus)) {
       await createOrder(app, customer.user, [{ variant, quantity: 1 }], status);
     }
-    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 9 }]);
+    // A confirmed order with one one-unit parcel moved into each fulfillment status by the API.
+    const { order: shippedFrom, items: parcelItems } = await createOrder(
+      app,
+      customer.user,
+      [{ variant, quantity: Object.values(FulfillmentStatus).length }],
+      OrderStatus.CONFIRMED,
+    );
+    const S = FulfillmentStatus;
+    const path: Record<FulfillmentStatus, FulfillmentStatus[]> = {
+      [S.PENDING]: [],
+      [S.PICKING]: [S.PICKING],
+      [S.PACKING]: [S.PICKING, S.PACKING],
+      [S.READY_TO_SHIP]: [S.PICKING, S.PACKING, S.READY_TO_SHIP],
+      [S.SHIPPED]: [S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED],
+      [S.PARTIALLY_FULFILLED]: [S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED, S.PARTIALLY_FULFILLED],
+      [S.FULFILLED]: [S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED, S.FULFILLED],
+      [S.CANCELLED]: [S.CANCELLED],
+    };
     for (const status of Object.values(FulfillmentStatus)) {
-      await sql(
-        app,
-        `insert into order_fulfillments (id, order_id, fulfillment_number, status, warehouse_location, items)
-         values (?, ?, ?, ?, 'WH-T', '{}')`,
-        [randomUUID(), order.id, uniqueCode('FUL-T'), status],
-      );
+      const parcel = await http(app)
+        .post(`/api/v1/orders/${shippedFrom.id}/fulfillments`)
+        .set(admin.auth)
+        .send({ warehouseLocation: location.code, items: { [parcelItems[0].id]: 1 } })
+        .expect(201);
+      for (const step of path[status]) {
+        await http(app)
+          .post(`/api/v1/fulfillments/${parcel.body.id}/status`)
+          .set(admin.auth)
+          .send({ status: step })
+          .expect(200);
+      }
     }
+    // A pending order holding reservations of its own (confirming would reserve it all).
+    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 6 }]);
     for (const [quantity, expiresIn] of [
       [1, 2 * HOUR],
       [2, 48 * HOUR],

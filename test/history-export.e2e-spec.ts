@@ -150,13 +150,18 @@ describe('history CSV export', () => {
         performedByName: entry.performedBy?.fullName ?? '',
         performedByRole: entry.performedBy?.role ?? '',
         additionalData: entry.additionalData ? JSON.stringify(sortedKeys(entry.additionalData)) : '',
-        ipAddress: '',
-        userAgent: '',
+        ipAddress: entry.ipAddress ?? '',
+        userAgent: entry.userAgent ?? '',
         createdAt: entry.createdAt,
         hash: entry.hash,
         previousHash: entry.previousHash ?? '',
       });
     });
+    // The order was placed by a request (from this machine); the entries below by record() alone.
+    expect(records.map((r) => r[HEADER.indexOf('ipAddress')])).toEqual([
+      '127.0.0.1',
+      ...descriptions.map(() => ''),
+    ]);
     expect(records.slice(1).map((r) => r[HEADER.indexOf('description')])).toEqual(descriptions);
     expect(records[1][HEADER.indexOf('performedByName')]).toBe('Sam, "the" Support');
     expect(records[1][HEADER.indexOf('additionalData')]).toBe('{"a":{"text":"x, \\"y\\"\\nz"},"z":"last"}');

@@ -47,6 +47,7 @@ class HistoryProbeController {
   @HttpCode(200)
   async record(@Param('orderId', ParseIdPipe) orderId: string, @Body() dto: ProbeDto) {
     const order = await this.em.findOneOrFail(Order, { id: orderId });
+    // A bare change beside its entry (not a confirmation): the probe tests that both commit or roll back together.
     order.status = OrderStatus.CONFIRMED;
     const entry = await this.history.record({
       order,
@@ -262,6 +263,7 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
       await expect(
         app.get(UnitOfWork).run('test-failing', async (em) => {
           const loaded = await em.findOneOrFail(Order, { id: order.id });
+          // Fault injection: a change that fails after its entry; neither may survive.
           loaded.status = OrderStatus.CANCELLED;
           await app.get(OrderHistoryService).record({
             order: loaded,

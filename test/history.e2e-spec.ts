@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, TestApp, TestUser } from './utils/app';
-import { createOneItemOrder } from './utils/factories';
+import { createOneItemOrder, staffOf } from './utils/factories';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { RequestContext } from '../src/common/request-context';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -91,7 +91,12 @@ describe('history read API', () => {
     const entries = await listAll(order.id);
     expect(entries.map((e) => e.action).sort()).toEqual(Object.values(A).sort());
     expect(entries.map((e) => e.sequence)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
-    expect(entries[0]).toMatchObject({ action: 'created', previousHash: null, performedBy: null });
+    const placedBy = (await staffOf(app)).user;
+    expect(entries[0]).toMatchObject({
+      action: 'created',
+      previousHash: null,
+      performedBy: { id: placedBy.id, fullName: placedBy.fullName, role: 'admin' },
+    });
     specs.forEach((spec, index) => {
       const entry = entries[index + 1];
       expect(entry).toEqual({

@@ -126,7 +126,14 @@ describe('Idempotency-Key on creating POSTs', () => {
   it('requests without a key are not deduplicated', async () => {
     const body = newUser();
     await create(body).expect(201);
-    await create(body).expect(409);
+    // The repeat runs again: the email is taken now, so the creation itself refuses it.
+    const again = await create(body).expect(409);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.body).toMatchObject({
+      code: 'CONFLICT',
+      detail: `A user with email ${body.email} already exists`,
+    });
+    expect(await usersWithEmail(body.email)).toBe(1);
   });
 
   it('a key must be 1 to 255 visible ASCII characters', async () => {

@@ -1,5 +1,5 @@
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { createOrder, createVariantWithStock, releaseReservations } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { InsufficientStockError } from '../src/common/errors';
@@ -58,7 +58,10 @@ describe('inventory under concurrency', () => {
     return row.held;
   }
 
-  /** `orders` orders of `each` units of the variant: room for orders × each reserved units. */
+  /**
+   * `orders` orders of `each` units of the variant: room for orders × each reserved units; confirmed
+   * ones with nothing reserved yet.
+   */
   async function ordersFor(
     variant: ProductVariant,
     orders: number,
@@ -70,6 +73,10 @@ describe('inventory under concurrency', () => {
         createOrder(app, customer.user, [{ variant, quantity: each }], status),
       ),
     );
+    // Confirming reserved each order in full; released, the test reserves by hand.
+    if (status === OrderStatus.CONFIRMED) {
+      for (const { order } of created) await releaseReservations(app, order.id);
+    }
     return created.map((c) => c.items[0]);
   }
 
@@ -179,15 +186,13 @@ describe('inventory under concurrency', () => {
 
   it('one request with the same variant twice over the available amount reserves nothing', async () => {
     const { variant, location } = await createVariantWithStock(app, 5);
-    const { order, items } = await createOrder(app, customer.user, [
-      { variant, quantity: 3 },
-      { variant, quantity: 3 },
-    ]);
-    const lines = items.map((item) => ({
-      orderItemId: item.id,
+    // An order names a variant once; two lines of its one item bring it twice into one request.
+    const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 6 }]);
+    const lines = [3, 3].map((quantity) => ({
+      orderItemId: items[0].id,
       productVariantId: variant.id,
       stockLocationId: location.id,
-      quantity: 3,
+      quantity,
     }));
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () =>

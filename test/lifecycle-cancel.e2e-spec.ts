@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock, OrderLine } from './utils/factories';
+import { createLocation, createVariantWithStock, OrderLine, setStock } from './utils/factories';
 import { placeOrder as placeOrderViaApi } from './utils/orders';
 import { UserRole } from '../src/identity/user-role.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
@@ -47,11 +47,7 @@ describe('cancelling an order (e2e)', () => {
   it('releases every reservation and cancels every open fulfillment, in one transaction with its history', async () => {
     // X is split: 3 at A + 2 at B; Y at A.
     const x = (await createVariantWithStock(app, 3, whA)).variant;
-    await sql(
-      app,
-      'insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand) values (?, ?, ?, 2)',
-      [randomUUID(), x.id, whB.id],
-    );
+    await setStock(app, x, whB, 2);
     const y = (await createVariantWithStock(app, 4, whA)).variant;
     const order = await placeOrder([
       { variant: x, quantity: 5 },

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock, OrderLine } from './utils/factories';
+import {
+  createLocation,
+  createVariantWithStock,
+  deactivateLocation,
+  OrderLine,
+  setStock,
+} from './utils/factories';
 import { placeOrder as placeOrderViaApi } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
@@ -27,11 +33,7 @@ describe('confirming an order (e2e)', () => {
   };
 
   async function addStock(variant: ProductVariant, location: StockLocation, onHand: number) {
-    await sql(
-      app,
-      'insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand) values (?, ?, ?, ?)',
-      [randomUUID(), variant.id, location.id, onHand],
-    );
+    await setStock(app, variant, location, onHand);
   }
 
   const placeOrder = (lines: OrderLine[]) => placeOrderViaApi(app, support, customer.user, lines, '1.00');
@@ -162,7 +164,7 @@ describe('confirming an order (e2e)', () => {
   it('refuses bad pins with a 400 naming the field', async () => {
     const a = await createLocation(app);
     const inactive = await createLocation(app);
-    await sql(app, 'update stock_locations set is_active = false where id = ?', [inactive.id]);
+    await deactivateLocation(app, inactive);
     const p = (await createVariantWithStock(app, 5, a)).variant;
     const order = await placeOrder([{ variant: p, quantity: 1 }]);
     const [ip] = order.items.map((i) => i.id);
@@ -196,7 +198,7 @@ describe('confirming an order (e2e)', () => {
     const closed = await createLocation(app);
     const p = (await createVariantWithStock(app, 1, a)).variant;
     await addStock(p, closed, 50);
-    await sql(app, 'update stock_locations set is_active = false where id = ?', [closed.id]);
+    await deactivateLocation(app, closed);
     const order = await placeOrder([{ variant: p, quantity: 2 }]);
     const res = await post(`/orders/${order.id}/confirm`, support).expect(409);
     expect(res.body.shortages[0]).toMatchObject({ requested: 2, available: 1 });

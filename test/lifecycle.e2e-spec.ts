@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock } from './utils/factories';
+import { createLocation, createVariantWithStock, setStock } from './utils/factories';
 import { SHIPPING_ADDRESS } from './utils/orders';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
@@ -65,11 +64,7 @@ describe('order lifecycle (e2e)', () => {
   it('walks create → confirm → pay → ship twice → deliver → return → refund', async () => {
     // X: 5 at A, 2 at B. Y: 3 at A. A can serve the whole order.
     x = (await createVariantWithStock(app, 5, whA)).variant;
-    await sql(
-      app,
-      'insert into stock_levels (id, product_variant_id, stock_location_id, quantity_on_hand) values (?, ?, ?, 2)',
-      [randomUUID(), x.id, whB.id],
-    );
+    await setStock(app, x, whB, 2);
     y = (await createVariantWithStock(app, 3, whA)).variant;
 
     // --- create

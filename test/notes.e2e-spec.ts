@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
+import { createTestApp, createUser, expectFieldError, http, sql, TestApp, TestUser } from './utils/app';
 import { createOneItemOrder } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { Order } from '../src/orders/order.entity';
@@ -225,9 +225,18 @@ describe('order notes (HTTP)', () => {
     });
 
     it('rejects bad list queries', async () => {
-      await http(app).get(notesOf(target.id)).query({ pageSize: 101 }).set(admin.auth).expect(400);
-      await http(app).get(notesOf(target.id)).query({ sort: 'note' }).set(admin.auth).expect(400);
-      await http(app).get(notesOf(target.id)).query({ isInternal: 'maybe' }).set(admin.auth).expect(400);
+      expectFieldError(
+        await http(app).get(notesOf(target.id)).query({ pageSize: 101 }).set(admin.auth),
+        'pageSize',
+      );
+      expectFieldError(
+        await http(app).get(notesOf(target.id)).query({ sort: 'note' }).set(admin.auth),
+        'sort',
+      );
+      expectFieldError(
+        await http(app).get(notesOf(target.id)).query({ isInternal: 'maybe' }).set(admin.auth),
+        'isInternal',
+      );
       await http(app).get(notesOf(randomUUID())).set(admin.auth).expect(404);
     });
 
@@ -305,11 +314,19 @@ describe('order notes (HTTP)', () => {
 
     it('lets an admin edit and delete anyone’s note', async () => {
       const note = await addNote(warehouse, { note: 'by warehouse' });
-      await http(app)
+      const edited = await http(app)
         .patch(`/api/v1/notes/${note.id}`)
         .set(admin.auth)
         .send({ note: 'fixed by admin' })
         .expect(200);
+      // The text changes; the note stays its author's.
+      expect(edited.body).toMatchObject({
+        id: note.id,
+        note: 'fixed by admin',
+        createdBy: { id: warehouse.user.id },
+      });
+      const read = await http(app).get(`/api/v1/notes/${note.id}`).set(admin.auth).expect(200);
+      expect(read.body.note).toBe('fixed by admin');
       await http(app).delete(`/api/v1/notes/${note.id}`).set(admin.auth).expect(204);
       await http(app).get(`/api/v1/notes/${note.id}`).set(admin.auth).expect(404);
     });
@@ -371,7 +388,10 @@ describe('order notes (HTTP)', () => {
 
     it('validates edits and answers 404 for an unknown note', async () => {
       const note = await addNote(support, { note: 'x' });
-      await http(app).patch(`/api/v1/notes/${note.id}`).set(support.auth).send({ note: '' }).expect(400);
+      expectFieldError(
+        await http(app).patch(`/api/v1/notes/${note.id}`).set(support.auth).send({ note: '' }),
+        'note',
+      );
       await http(app)
         .patch(`/api/v1/notes/${note.id}`)
         .set(support.auth)

@@ -173,9 +173,10 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       expect(res.body.code).toBe('INSUFFICIENT_STOCK');
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 17, quantity_reserved: 17, held: 17 });
-    for (const row of await allocations(orders.map(({ items }) => items[0].id))) {
-      expect(row.quantity_allocated).toBe(row.expected);
-    }
+    const rows = await allocations(orders.map(({ items }) => items[0].id));
+    expect(rows).toHaveLength(orders.length);
+    for (const row of rows) expect(row.quantity_allocated).toBe(row.expected);
+    expect(rows.reduce((sum, row) => sum + row.quantity_allocated, 0)).toBe(17);
     for (const { order } of orders) {
       const [{ reserved }] = await sql<{ reserved: number }>(
         app,

@@ -23,15 +23,18 @@ describe('order lifecycle table', () => {
     expect(canTransitionOrder(S.PENDING, S.SHIPPED)).toBe(false);
     expect(canTransitionOrder(S.REFUNDED, S.PENDING)).toBe(false);
     expect(() => assertOrderTransition(S.DELIVERED, S.PENDING)).toThrow(InvalidTransitionError);
+    let error: unknown;
     try {
       assertOrderTransition(S.PENDING, S.DELIVERED);
-    } catch (error) {
-      expect((error as InvalidTransitionError).extra).toEqual({
-        from: 'pending',
-        to: 'delivered',
-        allowed: ['confirmed', 'cancelled'],
-      });
+    } catch (thrown) {
+      error = thrown;
     }
+    expect(error).toBeInstanceOf(InvalidTransitionError);
+    expect((error as InvalidTransitionError).extra).toEqual({
+      from: 'pending',
+      to: 'delivered',
+      allowed: ['confirmed', 'cancelled'],
+    });
   });
 
   it('has refunded as its only final status', () => {

@@ -91,3 +91,12 @@ export async function sql<T = Record<string, unknown>>(
 ): Promise<T[]> {
   return freshEm(app).execute<T[]>(query, params);
 }
+
+/** A 400 problem+json whose `errors` name `field` (bad input is refused naming what was wrong). */
+export function expectFieldError(res: request.Response, field: string): void {
+  expect({ status: res.status, type: res.headers['content-type'] }).toEqual({
+    status: 400,
+    type: expect.stringMatching(/^application\/problem\+json/),
+  });
+  expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+}

@@ -14,7 +14,8 @@ export const SHIPPING_ADDRESS = {
 /** What the tests read of a created order; the response has every OrderResponse field. */
 export interface PlacedOrder {
   id: string;
-  items: { id: string }[];
+  totalAmount: string;
+  items: { id: string; quantity: number }[];
 }
 
 /**

@@ -2,6 +2,7 @@ import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:
 import { AddressInfo } from 'node:net';
 import { http, TestApp, TestUser } from './app';
 import { createVariantWithStock } from './factories';
+import { placeOrder } from './orders';
 
 /** Settings every webhook test file uses: no background jobs, fast retries. */
 export const WEBHOOK_TEST_SETTINGS = {
@@ -79,28 +80,8 @@ export async function until(
 /** A new pending order of one item (`quantity` units) with stock at a new location. */
 export async function placeOneItemOrder(app: TestApp, staff: TestUser, customer: TestUser, quantity = 1) {
   const { variant, location } = await createVariantWithStock(app, 10);
-  const res = await http(app)
-    .post('/api/v1/orders')
-    .set(staff.auth)
-    .send({
-      customerId: customer.user.id,
-      currency: 'EUR',
-      items: [{ variantId: variant.id, quantity, unitPrice: '10.00' }],
-      shippingAddress: {
-        name: 'Jane Doe',
-        line1: '1 Main Street',
-        city: 'Berlin',
-        postalCode: '10115',
-        country: 'DE',
-      },
-    })
-    .expect(201);
-  return {
-    id: res.body.id as string,
-    itemId: res.body.items[0].id as string,
-    quantity,
-    locationCode: location.code,
-  };
+  const placed = await placeOrder(app, staff, customer.user, [{ variant, quantity }]);
+  return { id: placed.id, itemId: placed.items[0].id, quantity, locationCode: location.code };
 }
 
 export async function confirmOrder(app: TestApp, staff: TestUser, orderId: string) {
