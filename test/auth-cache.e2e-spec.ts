@@ -56,8 +56,18 @@ describe('authentication from a per-instance cache, invalidated on every instanc
   const listening = (app: TestApp) => app.get(AuthChangeListener).listening;
 
   beforeAll(async () => {
-    a = await createTestApp({}, { imports: [WhoAmIModule] });
-    b = await createTestApp({}, { imports: [WhoAmIModule] });
+    // Each instance names its connections (PGAPPNAME), so that this file finds its own listeners
+    // among those of other test files sharing the database.
+    const appName = process.env.PGAPPNAME;
+    try {
+      process.env.PGAPPNAME = 'oms-auth-cache-a';
+      a = await createTestApp({}, { imports: [WhoAmIModule] });
+      process.env.PGAPPNAME = 'oms-auth-cache-b';
+      b = await createTestApp({}, { imports: [WhoAmIModule] });
+    } finally {
+      if (appName === undefined) delete process.env.PGAPPNAME;
+      else process.env.PGAPPNAME = appName;
+    }
     admin = await createUser(a, UserRole.ADMIN);
     await eventually('both instances listen', async () => listening(a) && listening(b), 5000);
   });
@@ -201,7 +211,8 @@ describe('authentication from a per-instance cache, invalidated on every instanc
       // The listeners' connections die: each instance stops trusting its cache.
       const terminated = await db.query(
         `select pg_terminate_backend(pid) from pg_stat_activity
-          where datname = current_database() and application_name like '%auth-listener'`,
+          where datname = current_database()
+            and application_name in ('oms-auth-cache-a-auth-listener', 'oms-auth-cache-b-auth-listener')`,
       );
       expect(terminated.rowCount).toBe(2);
       await eventually('refused on A', async () => (await status(a, WHO_AM_I, user.auth)) === 401, 1000);

@@ -261,7 +261,18 @@ describe('order lifecycle (e2e)', () => {
       [order.id],
     );
     expect(returnEntry.additional_data).toEqual({
-      items: [{ orderItemId: itemX, sku: x.sku, quantity: 1, restocked: true, stockLocationId: whA.id }],
+      items: [
+        {
+          orderItemId: itemX,
+          sku: x.sku,
+          quantity: 1,
+          restocked: true,
+          stockLocationId: whA.id,
+          // The unit shipped from A, so it goes back on hand at A.
+          shippedFrom: [{ stockLocationId: whA.id, stockLocationCode: whA.code, quantity: 1 }],
+          restockedAt: [{ stockLocationId: whA.id, stockLocationCode: whA.code, quantity: 1 }],
+        },
+      ],
       complete: false,
       unitsNotReturned: 5, // 3 × X and 2 × Y
     });
