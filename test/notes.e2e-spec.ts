@@ -66,6 +66,36 @@ describe('order notes (HTTP)', () => {
   });
 
   describe('create', () => {
+    it('takes 20 notes written at once to one order, each with its entry, the chain intact (no deadlock)', async () => {
+      const target = await newOrder();
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          http(app)
+            .post(`/api/v1/orders/${target.id}/notes`)
+            .set(i % 2 ? support.auth : admin.auth)
+            .send({ note: `Update #${i}`, isInternal: false, notifyCustomer: true }),
+        ),
+      );
+      expect(created.map((res) => res.status)).toEqual(created.map(() => 201));
+      const entries = await sql<{ n: number }>(
+        app,
+        `select count(*)::int as n from order_history where order_id = ? and action = 'note_added'`,
+        [target.id],
+      );
+      expect(entries[0].n).toBe(20);
+      const outbox = await sql<{ n: number }>(
+        app,
+        'select count(*)::int as n from customer_notifications where order_id = ?',
+        [target.id],
+      );
+      expect(outbox[0].n).toBe(20);
+      const verify = await http(app)
+        .get(`/api/v1/orders/${target.id}/history/verify`)
+        .set(admin.auth)
+        .expect(200);
+      expect(verify.body).toMatchObject({ valid: true, firstBrokenEntryId: null });
+    });
+
     it('adds an internal note by default and records note_added without the text', async () => {
       const target = await newOrder();
       const res = await http(app)

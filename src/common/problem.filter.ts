@@ -164,7 +164,10 @@ export function toProblem(exception: unknown): { problem: Problem; headers?: Rec
   ) {
     return { problem: problem(400, 'The request violates a data rule', 'VALIDATION_FAILED') };
   }
-  if (exception instanceof DeadlockException) {
+  const sqlState = (exception as { code?: string })?.code;
+  // A deadlock or serialization failure that the unit of work's retries did not get past; raw
+  // driver errors (named prepared statements) carry only the SQLSTATE.
+  if (exception instanceof DeadlockException || sqlState === '40P01' || sqlState === '40001') {
     return {
       problem: problem(409, 'The request conflicted with a concurrent change; try again', 'CONFLICT'),
     };

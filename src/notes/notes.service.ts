@@ -48,7 +48,10 @@ export class NotesService {
   async create(orderId: string, dto: CreateNoteDto, actor: Actor): Promise<OrderNote> {
     const visibility = { isInternal: dto.isInternal ?? true, notifyCustomer: dto.notifyCustomer ?? false };
     assertNoteVisibility(visibility, actor.role);
-    const order = await this.orders.get(orderId);
+    // The order lock first: the note's row references the order (a key-share lock on its row), and
+    // the history entry then locks the order row for update; two notes of one order taking them in
+    // the other order would deadlock (docs/data-access.md, lock order).
+    const order = await this.orders.lock(orderId);
     const author = await this.users.get(actor.id);
     const note = new OrderNote(order, dto.note, author, visibility.isInternal, visibility.notifyCustomer);
     await this.repository.add(note);
