@@ -6,8 +6,12 @@ import { ProductVariant } from '../catalog/product-variant.entity';
 import { StockLocation } from '../catalog/stock-location.entity';
 import { ReleaseReason } from './release-reason.enum';
 
-/** Units of a variant held at a location for an order item. Never deleted: released or fulfilled. */
-@Entity({ tableName: 'inventory_reservations' })
+/**
+ * Units of a variant held at a location for an order item. Never deleted: released or fulfilled.
+ * Written only by the reservations repository's statements (docs/data-access.md, write style per
+ * table): the entity is read, never flushed.
+ */
+@Entity({ tableName: 'inventory_reservations', readonly: true })
 @Index({
   name: 'inventory_reservations_active_variant_location_index',
   expression:

@@ -86,6 +86,7 @@ export class ReservationSettlementService {
       );
     }
     reservation.expiresAt = expiresAt;
+    await this.repository.setExpiry(reservation.id, expiresAt, new Date());
     const [level] = await this.stockLevels.findLevels([pairOf(reservation)]);
     await this.history.record([
       { ...eventBase(reservation, level), change: 'extended', quantity: 0, previousExpiresAt },
@@ -219,6 +220,11 @@ export class ReservationSettlementService {
         quantity,
       };
     });
+    await this.repository.markReleased(
+      active.map((reservation) => reservation.id),
+      reason,
+      now,
+    );
     await this.history.record(events);
     // Last, in the lock order of the reservation statement (stock levels, order, items).
     await this.orders.releaseAllocations(
@@ -247,6 +253,10 @@ export class ReservationSettlementService {
         quantity,
       };
     });
+    await this.repository.addFulfilled(
+      parts.map(({ reservation, quantity }) => ({ id: reservation.id, quantity })),
+      now,
+    );
     await this.history.record(events);
   }
 

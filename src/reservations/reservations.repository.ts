@@ -337,6 +337,47 @@ export class ReservationsRepository {
     return due.length > 0;
   }
 
+  /** Ends these holds: inactive, released now, for `reason`. */
+  async markReleased(ids: readonly string[], reason: string, now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.em.execute(
+      `update inventory_reservations
+          set is_active = false, released_at = ?, release_reason = ?, updated_at = ?
+        where id in (${ids.map(() => '?').join(', ')})`,
+      [now, reason, now, ...ids],
+    );
+  }
+
+  /**
+   * Adds fulfilled units to these holds; a hold fulfilled in full ends (inactive, fulfilled now,
+   * reason `fulfilled`).
+   */
+  async addFulfilled(parts: readonly { id: string; quantity: number }[], now: Date): Promise<void> {
+    if (parts.length === 0) return;
+    await this.em.execute(
+      `update inventory_reservations r
+          set quantity_fulfilled = r.quantity_fulfilled + p.quantity,
+              is_active = r.quantity_fulfilled + p.quantity < r.quantity_reserved,
+              fulfilled_at = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved then ?::timestamptz
+                                  else r.fulfilled_at end,
+              release_reason = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved then 'fulfilled'
+                                    else r.release_reason end,
+              updated_at = ?
+         from jsonb_to_recordset(?::jsonb) as p(id uuid, quantity int)
+        where r.id = p.id`,
+      [now, now, JSON.stringify(parts)],
+    );
+  }
+
+  /** Moves a hold's expiry. */
+  async setExpiry(id: string, expiresAt: Date, now: Date): Promise<void> {
+    await this.em.execute('update inventory_reservations set expires_at = ?, updated_at = ? where id = ?', [
+      expiresAt,
+      now,
+      id,
+    ]);
+  }
+
   findById(id: string): Promise<InventoryReservation | null> {
     return this.em.findOne(InventoryReservation, { id });
   }
