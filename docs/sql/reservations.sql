@@ -138,6 +138,26 @@ where is_active and expires_at <= ?
   and (product_variant_id, stock_location_id) in (${pairs.map(() => '(?, ?)').join(', ')})
 limit 1
 
+-- src/reservations/reservations.repository.ts: ReservationsRepository.markReleased
+update inventory_reservations
+  set is_active = false, released_at = ?, release_reason = ?, updated_at = ?
+where id in (${ids.map(() => '?').join(', ')})
+
+-- src/reservations/reservations.repository.ts: ReservationsRepository.addFulfilled
+update inventory_reservations r
+  set quantity_fulfilled = r.quantity_fulfilled + p.quantity,
+      is_active = r.quantity_fulfilled + p.quantity < r.quantity_reserved,
+      fulfilled_at = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved then ?::timestamptz
+                          else r.fulfilled_at end,
+      release_reason = case when r.quantity_fulfilled + p.quantity = r.quantity_reserved then 'fulfilled'
+                            else r.release_reason end,
+      updated_at = ?
+ from jsonb_to_recordset(?::jsonb) as p(id uuid, quantity int)
+where r.id = p.id
+
+-- src/reservations/reservations.repository.ts: ReservationsRepository.setExpiry
+update inventory_reservations set expires_at = ?, updated_at = ? where id = ?
+
 -- src/reservations/reservations.repository.ts: ReservationsRepository.summaryForOrder
 select order_item_id,
       coalesce(sum(quantity_reserved - quantity_fulfilled) filter (where is_active), 0)::int as reserved,
