@@ -155,9 +155,13 @@ describe('connection failures are recognised by what the drivers raise', () => {
 
   it('too many connections (53300)', async () => {
     const role = `oms_limited_${randomUUID().slice(0, 8)}`;
-    await session.query(`create role ${role} login connection limit 0`);
+    // With a password: the embedded PostgreSQL of a run without DATABASE_URL checks passwords, and
+    // the limit is only reached after authentication.
+    const password = randomUUID();
+    await session.query(`create role ${role} login connection limit 0 password '${password}'`);
     const url = new URL(databaseUrl);
     url.username = role;
+    url.password = password;
     const limited = await MikroORM.init({
       ...createOrmConfig({ databaseUrl: url.toString(), poolMax: 1 }),
       connect: false,
