@@ -122,12 +122,6 @@ update order_fulfillments
   set assigned_to_id = ?, assigned_at = ?, version = version + 1, updated_at = ?
 where id = ?
 
--- src/fulfillment/fulfillment.repository.ts: FulfillmentRepository.moveFrom
-update order_fulfillments set ${sets.join(', ')} where id = ? and status = ? ${RETURNING_ROW}
-
--- src/fulfillment/fulfillment.repository.ts: FulfillmentRepository.statusOf
-select status from order_fulfillments where id = ?
-
 -- src/fulfillment/fulfillment.repository.ts: FulfillmentRepository.cancelOpen
 update order_fulfillments f
   set status = ?, cancelled_at = ?, updated_at = ?, version = f.version + 1

@@ -179,8 +179,6 @@ export interface CancelledFulfillmentRow {
   from_status: FulfillmentStatus;
 }
 
-const RETURNING_ROW = `returning ${FULFILLMENT_COLUMNS}`;
-
 /**
  * The write side of order_fulfillments: EVERY write of the table is one of these statements
  * (never an entity flush; docs/data-access.md, "Fulfillment"). Each keeps `version` and
@@ -270,42 +268,6 @@ export class FulfillmentRepository {
         where id = ?`,
       [userId, now, now, id],
     );
-  }
-
-  /**
-   * The guarded move of the longer path (moves that change the order too, see MoveRow.special):
-   * only from `from`; stamps the stage timestamps of `to` (STAMPS_ON_ENTRY). The moved row, or
-   * undefined when the fulfillment is no longer in `from`. The caller holds the order lock.
-   */
-  async moveFrom(
-    id: string,
-    from: FulfillmentStatus,
-    to: FulfillmentStatus,
-    now: Date,
-  ): Promise<FulfillmentRow | undefined> {
-    const stamps = STAMPS_ON_ENTRY[to];
-    const sets = [
-      'status = ?',
-      'version = version + 1',
-      'updated_at = ?',
-      ...stamps.first.map((column) => `${column} = coalesce(${column}, ?)`),
-      ...stamps.latest.map((column) => `${column} = ?`),
-      ...stamps.cleared.map((column) => `${column} = null`),
-    ];
-    const [row] = await this.em.execute<FulfillmentRow[]>(
-      `update order_fulfillments set ${sets.join(', ')} where id = ? and status = ? ${RETURNING_ROW}`,
-      [to, now, ...stamps.first.map(() => now), ...stamps.latest.map(() => now), id, from],
-    );
-    return row;
-  }
-
-  /** The fulfillment's status as stored (for the 409 of a move that lost a race). */
-  async statusOf(id: string): Promise<FulfillmentStatus | undefined> {
-    const [row] = await this.em.execute<{ status: FulfillmentStatus }[]>(
-      'select status from order_fulfillments where id = ?',
-      [id],
-    );
-    return row?.status;
   }
 
   /**
