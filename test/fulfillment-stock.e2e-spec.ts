@@ -1,5 +1,5 @@
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createLocation, createVariantWithStock } from './utils/factories';
+import { createLocation, createVariantWithStock, stockCountersOf, StockCounters } from './utils/factories';
 import { placeOrder, PlacedOrder } from './utils/orders';
 import { UserRole } from '../src/identity/user-role.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
@@ -7,11 +7,6 @@ import { StockLocation } from '../src/catalog/stock-location.entity';
 
 const API = '/api/v1';
 const WALK = ['picking', 'packing', 'ready_to_ship'];
-
-interface Level {
-  on_hand: number;
-  reserved: number;
-}
 
 interface Reservation {
   id: string;
@@ -59,15 +54,8 @@ describe('fulfillment and stock: where units leave, and direct reservation fulfi
     http(app).post(`${API}${path}`).set(user.auth).send(body);
   const get = (path: string, user: TestUser = support) => http(app).get(`${API}${path}`).set(user.auth);
 
-  async function level(variant: ProductVariant, location: StockLocation): Promise<Level> {
-    const [row] = await sql<Level>(
-      app,
-      `select quantity_on_hand as on_hand, quantity_reserved as reserved from stock_levels
-        where product_variant_id = ? and stock_location_id = ?`,
-      [variant.id, location.id],
-    );
-    return row;
-  }
+  const level = (variant: ProductVariant, location: StockLocation): Promise<StockCounters> =>
+    stockCountersOf(app, variant, location);
 
   /** Two fresh locations and a variant with `onHand` units at each. */
   async function twoLocations(onHand = 5) {

@@ -214,3 +214,23 @@ export async function deactivateLocation(app: TestApp, location: { id: string })
     .send({ isActive: false })
     .expect(200);
 }
+
+/** A stock level's counters as stored (read by SQL: what the drift report and the shelves see). */
+export interface StockCounters {
+  on_hand: number;
+  reserved: number;
+}
+
+export async function stockCountersOf(
+  app: TestApp,
+  variant: { id: string },
+  location: { id: string },
+): Promise<StockCounters> {
+  const [row] = await sql<StockCounters>(
+    app,
+    `select quantity_on_hand as on_hand, quantity_reserved as reserved from stock_levels
+      where product_variant_id = ? and stock_location_id = ?`,
+    [variant.id, location.id],
+  );
+  return row;
+}
