@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { createTestApp, createUser, freshEm, http, sql, TestApp, TestUser } from './utils/app';
 import { createOneItemOrder, createVariantWithStock } from './utils/factories';
@@ -38,22 +37,18 @@ class ProbeDto {
 @Controller('history-probe')
 @Roles(...STAFF_ROLES)
 class HistoryProbeController {
-  constructor(
-    private readonly history: OrderHistoryService,
-    private readonly em: EntityManager,
-  ) {}
+  constructor(private readonly history: OrderHistoryService) {}
 
   @Post(':orderId')
   @HttpCode(200)
   async record(@Param('orderId', ParseIdPipe) orderId: string, @Body() dto: ProbeDto) {
-    const order = await this.em.findOneOrFail(Order, { id: orderId });
-    // A bare change beside its entry (not a confirmation): the probe tests that both commit or roll back together.
-    order.status = OrderStatus.CONFIRMED;
-    const entry = await this.history.record({
-      order,
+    // A status change and its entry (not a confirmation): the probe tests that both commit or roll
+    // back with the request's transaction.
+    const entry = await this.history.recordOrderChange({
+      order: orderId,
       action: dto.action,
-      oldStatus: 'pending',
-      newStatus: 'confirmed',
+      oldStatus: OrderStatus.PENDING,
+      newStatus: OrderStatus.CONFIRMED,
       description: dto.description,
       additionalData: dto.additionalData,
     });
@@ -261,12 +256,10 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
     it('rolls back with a failing unit of work, and the chain goes on from the committed head', async () => {
       const order = await newOrder();
       await expect(
-        app.get(UnitOfWork).run('test-failing', async (em) => {
-          const loaded = await em.findOneOrFail(Order, { id: order.id });
-          // Fault injection: a change that fails after its entry; neither may survive.
-          loaded.status = OrderStatus.CANCELLED;
-          await app.get(OrderHistoryService).record({
-            order: loaded,
+        app.get(UnitOfWork).run('test-failing', async () => {
+          // Fault injection: a change and its entry, then a failure; neither may survive.
+          await app.get(OrderHistoryService).recordOrderChange({
+            order: order.id,
             action: A.CANCELLED,
             oldStatus: 'pending',
             newStatus: 'cancelled',
@@ -276,6 +269,8 @@ describe('history integrity: same transaction, append-only, tamper evidence, con
         }),
       ).rejects.toThrow('the change failed');
       expect((await rows(order.id)).map((r) => r.action)).toEqual(['created']);
+      const [row] = await sql<{ status: string }>(app, 'select status from orders where id = ?', [order.id]);
+      expect(row.status).toBe('pending');
       await recordAll(order, [A.CONFIRMED]);
       expect((await rows(order.id)).map((r) => [r.sequence, r.action])).toEqual([
         [1, 'created'],

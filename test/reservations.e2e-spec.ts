@@ -714,7 +714,7 @@ describe('reservations', () => {
       expect(verified).toMatchObject({ valid: true, firstBrokenEntryId: null });
     });
 
-    it('OrdersService.lockStatus answers the order it locks; itemLines the named items of that order, once each', async () => {
+    it('OrdersService.lock answers the order it locks; itemLines the named items of that order, once each', async () => {
       const a = await createVariantWithStock(app, 1);
       const b = await createVariantWithStock(app, 1);
       const { order, items } = await createOrder(app, customer.user, [
@@ -724,7 +724,7 @@ describe('reservations', () => {
       const other = await createOrder(app, customer.user, [{ variant: a.variant, quantity: 1 }]);
       const orders = app.get(OrdersService);
       const answers = await uow.run('test', async () => {
-        const lean = await orders.lockStatus(order.id);
+        const lean = await orders.lock(order.id);
         const lines = await orders.itemLines(order.id, [
           items[1].id,
           items[0].id,
@@ -733,10 +733,17 @@ describe('reservations', () => {
           'not-a-uuid',
           items[0].id.toUpperCase(),
         ]);
-        const missing = await orders.lockStatus(randomUUID()).catch((e) => e);
+        const missing = await orders.lock(randomUUID()).catch((e: unknown) => e);
         return { lean, lines, missing };
       });
-      expect(answers.lean).toEqual({ id: order.id, status: 'pending', orderNumber: order.orderNumber });
+      expect(answers.lean).toMatchObject({
+        id: order.id,
+        status: 'pending',
+        orderNumber: order.orderNumber,
+        customerId: customer.user.id,
+        totalAmount: order.totalAmount,
+        amountPaid: '0.00',
+      });
       // The other order's item and the malformed id are not lines of this order.
       expect([...answers.lines].sort((x, y) => x.quantity - y.quantity)).toEqual([
         { id: items[0].id, productVariantId: a.variant.id, quantity: 2, sku: a.variant.sku },

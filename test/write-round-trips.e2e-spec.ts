@@ -3,6 +3,7 @@ import { whileOrderLocked } from './utils/proxied-app';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
+import { OrderStatus } from '../src/orders/order-status.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
 
@@ -573,5 +574,33 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     expect(row).toMatchObject({ quantity_allocated: 3, expected: 3 });
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 3, held: 3 });
     expect(await verify(order.id)).toEqual({ valid: true, entries: 4, firstBrokenEntryId: null });
+  });
+  it('a payment, a refund and a delivery take BEGIN, the order lock, one statement and COMMIT, plus the answer', async () => {
+    const { variant } = await createVariantWithStock(app, 10);
+    const { order } = await createOrder(app, customer.user, [{ variant, quantity: 1 }], OrderStatus.SHIPPED);
+    const answer = transactionOf(
+      await roundTrips(() => http(app).get(`/api/v1/orders/${order.id}`).set(admin.auth).expect(200)),
+    ).filter((statement) => !/^(begin|commit|rollback)/i.test(statement));
+    const post = (action: string, body: object) =>
+      http(app).post(`/api/v1/orders/${order.id}/${action}`).set(admin.auth).send(body).expect(200);
+
+    for (const [action, body] of [
+      ['payments', { outcome: 'received', amount: order.totalAmount, reference: 'RT-1' }],
+      ['deliver', {}],
+      ['refunds', { amount: '1.00', reason: 'scratched' }],
+    ] as const) {
+      const sent = transactionOf(await roundTrips(() => post(action, body)));
+      expect(sent[0]).toMatch(/^begin/i);
+      expect(sent[1]).toMatch(/ for update$/i);
+      expect(sent[sent.length - 1]).toMatch(/^commit/i);
+      // BEGIN + the lock + the change with its entry + COMMIT, and the answer's read.
+      expect(sent.length - answer.length).toBe(4);
+    }
+    expect((await trail(order.id)).slice(-3).map((e) => e.action)).toEqual([
+      'payment_received',
+      'delivered',
+      'refunded',
+    ]);
+    expect(await verify(order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
   });
 });

@@ -80,7 +80,9 @@ history_input as (
 ${
   to === FulfillmentStatus.PICKING
     ? historyAppendCtes(
-        "select h.id as order_id, 'processing'::order_status as status from history_head h cross join verdict v where v.ok and v.starts_processing",
+        orderStatusChangesSql(
+          "select h.id as order_id, 'processing'::order_status as status from history_head h cross join verdict v where v.ok and v.starts_processing",
+        ),
       )
     : HISTORY_APPEND_CTES
 }
@@ -227,8 +229,10 @@ moved as (
     .join(', ')}
 ),
 ${historyAppendCtes(
-  `select s.order_id, s.to_status::order_status as status from status_input s
-     join history_head h on h.id = s.order_id and h.status::text = s.from_status`,
+  orderStatusChangesSql(
+    `select s.order_id, s.to_status::order_status as status from status_input s
+       join history_head h on h.id = s.order_id and h.status::text = s.from_status`,
+  ),
 )}
 select m.*, m.id is not null as moved, (select count(*) from consumed)::int as levels_consumed,
        (select status::text from history_moved limit 1) as order_status,

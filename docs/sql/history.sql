@@ -46,7 +46,7 @@ history_inserted as (
   returning id, order_id, sequence, created_at, hash
 ),
 history_moved as (
-  ${statusSql ? moveHistoryHeadAndStatusSql(heads, statusSql) : moveHistoryHeadSql(heads)}
+  ${changesSql ? moveHistoryHeadAndOrderSql(heads, changesSql) : moveHistoryHeadSql(heads)}
 )
 
 -- src/history/order-history.repository.ts: HISTORY_APPEND_SQL
@@ -56,22 +56,23 @@ history_head as (${lockOrdersSql('select order_id from history_input')}),
 ${HISTORY_APPEND_CTES}
 select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence
 
--- src/history/order-history.repository.ts: HISTORY_APPEND_WITH_STATUS_SQL
+-- src/history/order-history.repository.ts: HISTORY_APPEND_WITH_ORDER_CHANGE_SQL
 with recursive
 history_raw as materialized (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
-status_input as materialized (
-  select * from jsonb_to_recordset(?::jsonb) as s(order_id uuid, from_status text, to_status text)
+change_input as materialized (
+  select * from jsonb_to_recordset(?::jsonb) as s(from_status text, ${ORDER_CHANGE_RECORD})
 ),
 history_head as materialized (
-  ${lockOrdersSql('select order_id from history_raw union select order_id from status_input')}
+  ${lockOrdersSql('select order_id from history_raw union select order_id from change_input')}
 ),
-status_ok as materialized (
+change_ok as materialized (
   select coalesce(bool_and(h.status::text is not distinct from s.from_status), true) as ok
-    from status_input s left join history_head h on h.id = s.order_id
+    from change_input s left join history_head h on h.id = s.order_id
 ),
-history_input as (select * from history_raw where (select ok from status_ok)),
+history_input as (select * from history_raw where (select ok from change_ok)),
 ${historyAppendCtes(
-  'select s.order_id, s.to_status::order_status as status from status_input s where (select ok from status_ok)',
+  `select order_id, status, total_amount, amount_paid, amount_refunded, shipping_address
+     from change_input where (select ok from change_ok)`,
 )}
 select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence
 

@@ -7,12 +7,21 @@ select ${LOCKED_ORDER_COLUMNS} from orders where id in (${idsSql}) order by id f
 update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at
 from (${headsSql}) h where o.id = h.order_id returning o.id
 
--- src/orders/orders.repository.ts: moveHistoryHeadAndStatusSql
+-- src/orders/orders.repository.ts: orderStatusChangesSql
+select x.order_id, x.status, null::numeric(12,2) as total_amount, null::numeric(12,2) as amount_paid,
+     null::numeric(12,2) as amount_refunded, null::jsonb as shipping_address
+from (${statusSql}) x
+
+-- src/orders/orders.repository.ts: moveHistoryHeadAndOrderSql
 update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at,
-                   status = coalesce(s.status, o.status),
-                   updated_at = case when s.status is null then o.updated_at else h.created_at end,
-                   version = o.version + case when s.status is null then 0 else 1 end
- from (${headsSql}) h left join (${statusSql}) s on s.order_id = h.order_id
+                   status = coalesce(c.status, o.status),
+                   total_amount = coalesce(c.total_amount, o.total_amount),
+                   amount_paid = coalesce(c.amount_paid, o.amount_paid),
+                   amount_refunded = coalesce(c.amount_refunded, o.amount_refunded),
+                   shipping_address = coalesce(c.shipping_address, o.shipping_address),
+                   updated_at = case when c.order_id is null then o.updated_at else h.created_at end,
+                   version = o.version + case when c.order_id is null then 0 else 1 end
+ from (${headsSql}) h left join (${changesSql}) c on c.order_id = h.order_id
 where o.id = h.order_id returning o.id, o.status
 
 -- src/orders/orders.repository.ts: lockOrderItemsSql
@@ -23,8 +32,13 @@ from order_items where id in (${idsSql}) order by id for update
 update order_items i set quantity_allocated = i.quantity_allocated + a.quantity
 from (${allocatedSql}) a where i.id = a.order_item_id returning i.id
 
--- src/orders/orders.repository.ts: OrdersRepository.lockStatus
-select id, status, order_number from orders where id = ? for update
+-- src/orders/orders.repository.ts: OrdersRepository.insert
+insert into orders (id, order_number, customer_id, status, currency, total_amount, amount_paid,
+                    amount_refunded, shipping_address, version, created_at, updated_at)
+values (?, ?, ?, 'pending', ?, ?, 0, 0, ?::jsonb, 1, ?, ?)
+
+-- src/orders/orders.repository.ts: OrdersRepository.lock
+select ${ORDER_ROW_COLUMNS} from orders where id = ?${customerId ? ' and customer_id = ?' : ''} for update
 
 -- src/orders/orders.repository.ts: OrdersRepository.nextOrderNumber
 select nextval('order_number_seq')::text as n

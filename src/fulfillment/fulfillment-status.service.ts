@@ -3,9 +3,8 @@ import { UnitOfWork } from '../common/unit-of-work';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { Order } from '../orders/order.entity';
 import { OrderStatus } from '../orders/order-status.enum';
-import { OrdersService } from '../orders/orders.service';
+import { LockedOrder, OrdersService } from '../orders/orders.service';
 import { assertOrderTransition } from '../orders/order-state-machine';
 import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentStatus } from './fulfillment-status.enum';
@@ -16,13 +15,6 @@ import { FulfillmentItems, OrderFulfillment } from './order-fulfillment.entity';
 import { FulfillmentRepository } from './fulfillment.repository';
 
 const S = FulfillmentStatus;
-
-/** The locked order's columns a move checks. */
-interface LockedOrder {
-  id: string;
-  order_number: string;
-  status: OrderStatus;
-}
 
 /** Orders whose goods may be worked on in the warehouse. */
 export const FULFILLABLE_ORDER_STATUSES: readonly OrderStatus[] = [
@@ -100,13 +92,12 @@ export class FulfillmentStatusService {
       throw new Error(`Fulfillment ${id}: the move statement neither moved nor reported why`);
     }
     await this.refreshManaged(id);
-    if (statement.started_processing) await this.refreshManagedOrder(statement.order_id);
     return statement as unknown as FulfillmentRow;
   }
 
   /** 409 when the fulfillment may not enter `to` from `from`, or its order is not being worked on. */
   private assertMove(
-    order: Pick<LockedOrder, 'order_number' | 'status'>,
+    order: { order_number: string; status: OrderStatus },
     fulfillmentNumber: string,
     from: FulfillmentStatus,
     to: FulfillmentStatus,
@@ -235,13 +226,7 @@ export class FulfillmentStatusService {
       );
     }
     await this.refreshManaged(id);
-    await this.refreshManagedOrder(order.id);
     return row as unknown as FulfillmentRow;
-  }
-
-  /** An Order entity already in this unit of work sees a status a statement changed. */
-  private refreshManagedOrder(orderId: string): Promise<void> {
-    return this.uow.refreshIfLoaded(Order.name, orderId);
   }
 
   /** An OrderFulfillment entity already in this unit of work sees the moved row. */
@@ -279,7 +264,7 @@ export class FulfillmentStatusService {
    * The shipped parcel must already be written (its row counts towards the shipped quantities).
    */
   async recordShipment(
-    order: Order,
+    order: LockedOrder,
     fulfillmentNumber: string,
     data: Record<string, unknown>,
   ): Promise<void> {

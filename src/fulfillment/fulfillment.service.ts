@@ -63,7 +63,7 @@ export class FulfillmentService {
    */
   async create(orderId: string, dto: CreateFulfillmentDto): Promise<FulfillmentResponse> {
     const location = await this.shippingLocation(dto.warehouseLocation);
-    const order = await this.orders.lockStatus(orderId);
+    const order = await this.orders.lock(orderId);
     if (!FULFILLABLE_ORDER_STATUSES.includes(order.status)) {
       throw new ConflictError(
         `Order ${order.orderNumber} is ${order.status}; only confirmed or processing orders can be fulfilled`,

@@ -3,7 +3,13 @@ import { FilterQuery, QueryOrderMap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
 import { OrderHistory } from './order-history.entity';
-import { lockOrdersSql, moveHistoryHeadAndStatusSql, moveHistoryHeadSql } from '../orders/orders.repository';
+import {
+  lockOrdersSql,
+  moveHistoryHeadAndOrderSql,
+  moveHistoryHeadSql,
+  ORDER_CHANGE_RECORD,
+} from '../orders/orders.repository';
+import type { ShippingAddress } from '../orders/order.entity';
 import { executePrepared } from '../database/prepared-statement';
 import type { HistoryRow as PerformerHistoryRow } from './history.mapper';
 
@@ -88,10 +94,10 @@ export const HASH_OF_STORED =
  * - `history_head`: the locked orders (lockOrdersSql) of those entries.
  * Defines history_chain, history_inserted (id, order_id, sequence, created_at, hash) and
  * history_moved. Exported for the reservation statement, which locks other rows before the order.
- * With `statusSql` (a query of order_id, status as order_status, over the locked orders), history_moved
- * also sets those orders' status: a status change and its entry in one statement.
+ * With `changesSql` (a query of ORDER_CHANGE_RECORD over the locked orders, e.g. orderStatusChangesSql),
+ * history_moved also applies those changes to the orders: a change and its entry in one statement.
  */
-export function historyAppendCtes(statusSql?: string): string {
+export function historyAppendCtes(changesSql?: string): string {
   const heads =
     'select distinct on (order_id) order_id, sequence, hash, created_at from history_chain where k > 0 order by order_id, k desc';
   return `
@@ -117,7 +123,7 @@ history_inserted as (
   returning id, order_id, sequence, created_at, hash
 ),
 history_moved as (
-  ${statusSql ? moveHistoryHeadAndStatusSql(heads, statusSql) : moveHistoryHeadSql(heads)}
+  ${changesSql ? moveHistoryHeadAndOrderSql(heads, changesSql) : moveHistoryHeadSql(heads)}
 )`;
 }
 
@@ -157,34 +163,42 @@ export const HISTORY_APPEND_SQL = `with recursive
   ${HISTORY_APPEND_CTES}
   select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`;
 
-/** An order status change that entries record: applied only if the order is still `from`. */
-export interface StatusChangeInput {
+/**
+ * A change of an order that entries record, applied only if the order is still in status `from`:
+ * the new status and amounts (decimal strings) and address; what is left out stays as it is.
+ */
+export interface OrderChangeInput {
   orderId: string;
   from: string;
-  to: string;
+  to?: string;
+  totalAmount?: string;
+  amountPaid?: string;
+  amountRefunded?: string;
+  shippingAddress?: ShippingAddress;
 }
 
 /**
- * The append statement that also changes the orders' status (parameters: the history_input records,
- * the status changes as JSON): ONE statement locks the orders, checks each is still in its `from`
- * status, and only then appends the entries and moves head and status together. Writes nothing
- * (returns no rows) when a status is not the expected one.
+ * The append statement that also changes the orders (parameters: the history_input records, the
+ * changes as JSON): ONE statement locks the orders, checks each is still in its `from` status, and
+ * only then appends the entries and applies each change with its order's new history head. Writes
+ * nothing (returns no rows) when an order is gone or no longer in the status the change starts from.
  */
-export const HISTORY_APPEND_WITH_STATUS_SQL = `with recursive
+export const HISTORY_APPEND_WITH_ORDER_CHANGE_SQL = `with recursive
   history_raw as materialized (select * from jsonb_to_recordset(?::jsonb) as e(${HISTORY_INPUT_RECORD})),
-  status_input as materialized (
-    select * from jsonb_to_recordset(?::jsonb) as s(order_id uuid, from_status text, to_status text)
+  change_input as materialized (
+    select * from jsonb_to_recordset(?::jsonb) as s(from_status text, ${ORDER_CHANGE_RECORD})
   ),
   history_head as materialized (
-    ${lockOrdersSql('select order_id from history_raw union select order_id from status_input')}
+    ${lockOrdersSql('select order_id from history_raw union select order_id from change_input')}
   ),
-  status_ok as materialized (
+  change_ok as materialized (
     select coalesce(bool_and(h.status::text is not distinct from s.from_status), true) as ok
-      from status_input s left join history_head h on h.id = s.order_id
+      from change_input s left join history_head h on h.id = s.order_id
   ),
-  history_input as (select * from history_raw where (select ok from status_ok)),
+  history_input as (select * from history_raw where (select ok from change_ok)),
   ${historyAppendCtes(
-    'select s.order_id, s.to_status::order_status as status from status_input s where (select ok from status_ok)',
+    `select order_id, status, total_amount, amount_paid, amount_refunded, shipping_address
+       from change_input where (select ok from change_ok)`,
   )}
   select id, order_id, sequence, created_at, hash from history_inserted order by order_id, sequence`;
 
@@ -207,15 +221,6 @@ export class OrderHistoryRepository {
   /** Whether a transaction is open: the entry statement must join the change it records. */
   inTransaction(): boolean {
     return this.em.getTransactionContext() !== undefined;
-  }
-
-  /**
-   * Flushes the unit of work when one of `entities` (orders) is still only persisted, not written:
-   * the entry statement locks the order row, so an order placed in this transaction goes first.
-   */
-  async writePending(entities: readonly object[]): Promise<void> {
-    const pending = this.em.getUnitOfWork().getPersistStack();
-    if (entities.some((entity) => pending.has(entity))) await this.em.flush();
   }
 
   /** One entry as an entity, with its performer. */
@@ -328,21 +333,31 @@ export class OrderHistoryRepository {
   }
 
   /**
-   * append() for entries that record status changes: the entries and the orders' new status in ONE
-   * statement (HISTORY_APPEND_WITH_STATUS_SQL); nothing is written, and no row returned, when an
-   * order is no longer in the status the change starts from.
+   * append() for entries that record changes of their orders: the entries and the changes in ONE
+   * statement (HISTORY_APPEND_WITH_ORDER_CHANGE_SQL); nothing is written, and no row returned, when
+   * an order is no longer in the status the change starts from.
    */
-  appendWithStatus(
+  appendWithOrderChanges(
     entries: readonly NewHistoryEntry[],
-    changes: readonly StatusChangeInput[],
+    changes: readonly OrderChangeInput[],
   ): Promise<AppendedEntry[]> {
     return executePrepared<AppendedEntry>(
       this.em,
-      'oms_history_append_status',
-      HISTORY_APPEND_WITH_STATUS_SQL,
+      'oms_history_append_order_change',
+      HISTORY_APPEND_WITH_ORDER_CHANGE_SQL,
       [
         JSON.stringify(historyInputRecords(entries)),
-        JSON.stringify(changes.map((c) => ({ order_id: c.orderId, from_status: c.from, to_status: c.to }))),
+        JSON.stringify(
+          changes.map((c) => ({
+            order_id: c.orderId,
+            from_status: c.from,
+            status: c.to ?? null,
+            total_amount: c.totalAmount ?? null,
+            amount_paid: c.amountPaid ?? null,
+            amount_refunded: c.amountRefunded ?? null,
+            shipping_address: c.shippingAddress ?? null,
+          })),
+        ),
       ],
     );
   }

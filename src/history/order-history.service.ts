@@ -2,19 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../common/request-context';
 import { BadRequestError, NotFoundError } from '../common/errors';
-import { Order } from '../orders/order.entity';
+import type { ShippingAddress } from '../orders/order.entity';
 import { OrderHistoryAction } from './order-history-action.enum';
 import { cleanText, cleanTextUpTo, normalizeJson } from './history-content';
 import { NewHistoryEntry, OrderHistoryRepository } from './order-history.repository';
 
 export interface RecordHistoryInput {
   /** The order, or its id. */
-  order: Order | string;
+  order: { id: string } | string;
   action: OrderHistoryAction;
   oldStatus?: string | null;
   newStatus?: string | null;
   description: string;
   additionalData?: Record<string, unknown> | null;
+}
+
+/** New values of an order's columns that a change sets (decimal strings for amounts). */
+export interface OrderColumnsChange {
+  totalAmount?: string;
+  amountPaid?: string;
+  amountRefunded?: string;
+  shippingAddress?: ShippingAddress;
 }
 
 /** An entry as written: its place in the chain, its time and its hash. */
@@ -51,10 +59,6 @@ export class OrderHistoryService {
     if (!this.repository.inTransaction()) {
       throw new Error('OrderHistoryService.record must run inside the unit of work');
     }
-    // The statement locks the order row: an order placed in this transaction is written first.
-    await this.repository.writePending(
-      inputs.flatMap((input) => (typeof input.order === 'string' ? [] : [input.order])),
-    );
     const rows = await this.repository.append(entries);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return entries.map((entry) => {
@@ -71,26 +75,31 @@ export class OrderHistoryService {
   }
 
   /**
-   * A status change of an order and its entry (oldStatus → newStatus, both required) in ONE
-   * statement: the order row is locked, still `oldStatus` checked, then the entry appended and the
-   * order's status, updated_at and version moved with its history head. For orders the caller has
-   * not loaded as entities (an Order entity in this unit of work would not see the new status).
+   * A change of an order and the entry recording it (oldStatus → newStatus, both required; equal
+   * when the status stays) in ONE statement: the order row is locked, still `oldStatus` checked,
+   * then the entry appended and the order's status and `columns` set, with updated_at and version,
+   * as its history head moves. The one way an order's columns change after placement.
    */
-  async recordStatusChange(
-    input: RecordHistoryInput & { order: string; oldStatus: string; newStatus: string },
+  async recordOrderChange(
+    input: RecordHistoryInput & { oldStatus: string; newStatus: string; columns?: OrderColumnsChange },
   ): Promise<RecordedEntry> {
     if (!this.repository.inTransaction()) {
-      throw new Error('OrderHistoryService.recordStatusChange must run inside the unit of work');
+      throw new Error('OrderHistoryService.recordOrderChange must run inside the unit of work');
     }
     const entry = this.entryOf(input);
-    const [row] = await this.repository.appendWithStatus(
+    const [row] = await this.repository.appendWithOrderChanges(
       [entry],
-      [{ orderId: input.order, from: input.oldStatus, to: input.newStatus }],
+      [
+        {
+          orderId: entry.orderId,
+          from: input.oldStatus,
+          to: input.newStatus === input.oldStatus ? undefined : input.newStatus,
+          ...input.columns,
+        },
+      ],
     );
     if (!row) {
-      throw new Error(
-        `Order ${input.order} was not ${input.oldStatus} (or is gone) when its status was changed`,
-      );
+      throw new Error(`Order ${entry.orderId} was not ${input.oldStatus} (or is gone) when it was changed`);
     }
     return {
       id: row.id,

@@ -53,7 +53,13 @@ export class NotesService {
     // the other order would deadlock (docs/data-access.md, lock order).
     const order = await this.orders.lock(orderId);
     const author = await this.users.get(actor.id);
-    const note = new OrderNote(order, dto.note, author, visibility.isInternal, visibility.notifyCustomer);
+    const note = new OrderNote(
+      this.orders.reference(order.id),
+      dto.note,
+      author,
+      visibility.isInternal,
+      visibility.notifyCustomer,
+    );
     await this.repository.add(note);
     // No note text here: the entry describes that a note exists, the note itself holds the text.
     await this.history.record({
@@ -63,7 +69,7 @@ export class NotesService {
       additionalData: { noteId: note.id, ...visibility },
     });
     if (note.notifyCustomer) {
-      await this.notifications.enqueueForNote(note, order, await this.users.get(order.customer.id));
+      await this.notifications.enqueueForNote(note, order, await this.users.get(order.customerId));
     }
     return note;
   }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { Page, parseSort } from '../common/pagination';
-import { Order } from '../orders/order.entity';
 import { User } from '../identity/user.entity';
 import { CustomerNotification } from './customer-notification.entity';
 import { OrderNote } from './order-note.entity';
@@ -30,7 +29,11 @@ export class NotificationsService {
   }
 
   /** Queues the notification of a stored public note to the order's customer (same transaction). */
-  async enqueueForNote(note: OrderNote, order: Order, customer: User): Promise<void> {
+  async enqueueForNote(
+    note: OrderNote,
+    order: { id: string; orderNumber: string },
+    customer: User,
+  ): Promise<void> {
     await this.repository.insert({
       orderId: order.id,
       noteId: note.id,

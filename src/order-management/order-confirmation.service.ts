@@ -106,7 +106,7 @@ export class OrderConfirmationService {
     await this.reservations.reserveMany(order.id, lines, { expiresAt: null });
     const codes = new Map([...stock.values()].flat().map((l) => [l.stockLocationId, l.code]));
     assertOrderTransition(order.status, OrderStatus.CONFIRMED);
-    await this.history.recordStatusChange({
+    await this.history.recordOrderChange({
       order: order.id,
       action: OrderHistoryAction.CONFIRMED,
       oldStatus: order.status,

@@ -63,15 +63,12 @@ export class OrderPaymentsService {
         { totalAmount: fromCents(total), amountPaid: fromCents(paid), outstanding: fromCents(outstanding) },
       );
     }
-    order.amountPaid = fromCents(paid + amount);
-    order.updatedAt = new Date();
-    await this.history.record({
-      order,
+    const amountPaid = fromCents(paid + amount);
+    await this.orders.change(order, {
       action: OrderHistoryAction.PAYMENT_RECEIVED,
-      oldStatus: order.status,
-      newStatus: order.status,
       description: `Payment of ${fromCents(amount)} ${order.currency} received (${dto.reference})`,
-      additionalData: { amount: fromCents(amount), reference: dto.reference, amountPaid: order.amountPaid },
+      additionalData: { amount: fromCents(amount), reference: dto.reference, amountPaid },
+      columns: { amountPaid },
     });
     return this.details.describe(order);
   }
@@ -92,33 +89,23 @@ export class OrderPaymentsService {
         },
       );
     }
-    order.amountRefunded = fromCents(refunded + amount);
-    order.updatedAt = new Date();
+    const amountRefunded = fromCents(refunded + amount);
     const full = refunded + amount === paid;
-    const description = `${full ? 'Full' : 'Partial'} refund of ${fromCents(amount)} ${order.currency}: ${dto.reason}`;
-    const additionalData = {
-      amount: fromCents(amount),
-      reason: dto.reason,
-      amountRefunded: order.amountRefunded,
-      amountPaid: order.amountPaid,
-      fullyRefunded: full,
+    const change = {
+      action: OrderHistoryAction.REFUNDED,
+      description: `${full ? 'Full' : 'Partial'} refund of ${fromCents(amount)} ${order.currency}: ${dto.reason}`,
+      additionalData: {
+        amount: fromCents(amount),
+        reason: dto.reason,
+        amountRefunded,
+        amountPaid: order.amountPaid,
+        fullyRefunded: full,
+      },
+      columns: { amountRefunded },
     };
-    if (full) {
-      await this.orders.changeStatus(order, OrderStatus.REFUNDED, {
-        action: OrderHistoryAction.REFUNDED,
-        description,
-        additionalData,
-      });
-    } else {
-      await this.history.record({
-        order,
-        action: OrderHistoryAction.REFUNDED,
-        oldStatus: order.status,
-        newStatus: order.status,
-        description,
-        additionalData,
-      });
-    }
+    // Refunded in full: the order becomes refunded (a partial refund keeps its status).
+    if (full) await this.orders.changeStatus(order, OrderStatus.REFUNDED, change);
+    else await this.orders.change(order, change);
     return this.details.describe(order);
   }
 }

@@ -3,10 +3,9 @@ import { BadRequestError, ConflictError, FieldError } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
 import { HistoryQueryService } from '../history/history-query.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { Order } from '../orders/order.entity';
 import { OrderItem } from '../orders/order-item.entity';
 import { OrderStatus } from '../orders/order-status.enum';
-import { OrdersService } from '../orders/orders.service';
+import { LockedOrder, OrdersService } from '../orders/orders.service';
 import { ReservationsService } from '../reservations/reservations.service';
 import { FulfillmentService } from '../fulfillment/fulfillment.service';
 import { allReturned, assertActionAllowed, OrderAction, unitsReturnable } from './order-actions';
@@ -50,7 +49,11 @@ export class OrderReturnsService {
   }
 
   /** The customer's own request: their order only (another's is a 404, found by the query itself). */
-  async requestReturnAsCustomer(orderId: string, customerId: string, dto: ReturnRequestDto): Promise<Order> {
+  async requestReturnAsCustomer(
+    orderId: string,
+    customerId: string,
+    dto: ReturnRequestDto,
+  ): Promise<LockedOrder> {
     const order = await this.orders.lock(orderId, customerId);
     await this.applyReturnRequest(order, dto, 'customer');
     return order;
@@ -124,7 +127,7 @@ export class OrderReturnsService {
   }
 
   private async applyReturnRequest(
-    order: Order,
+    order: LockedOrder,
     dto: ReturnRequestDto,
     by: 'staff' | 'customer',
   ): Promise<void> {
@@ -146,7 +149,7 @@ export class OrderReturnsService {
    * has not come back yet (else 409).
    */
   private async returnable(
-    order: Order,
+    order: LockedOrder,
     lines: ReturnItemDto[],
   ): Promise<{ lines: { item: OrderItem; quantity: number }[]; shipped: Record<string, number> }> {
     const items = new Map((await this.orders.items(order.id)).map((item) => [item.id, item]));

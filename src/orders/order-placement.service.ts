@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '../common/unit-of-work';
 import { BadRequestError, ConflictError, FieldError } from '../common/errors';
 import { CatalogService } from '../catalog/catalog.service';
 import { ProductVariant } from '../catalog/product-variant.entity';
 import { UsersService } from '../identity/users.service';
 import { UserRole } from '../identity/user-role.enum';
-import { OrderHistoryService } from '../history/order-history.service';
+import { OrderColumnsChange, OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
+import { randomUUID } from 'node:crypto';
 import { Order, ShippingAddress } from './order.entity';
 import { OrderItem } from './order-item.entity';
-import { OrdersService } from './orders.service';
+import { OrderStatus } from './order-status.enum';
+import { LockedOrder, OrdersService } from './orders.service';
 import { OrdersRepository } from './orders.repository';
 import { formatMoney, fromCents, MAX_CENTS, toCents } from './money';
 import { outstandingCents } from './order-amounts';
@@ -28,8 +31,14 @@ interface ItemSnapshot {
   unitPrice: string;
 }
 
-export interface OrderEdit {
+/** A new order as placed and read back. */
+export interface PlacedOrder {
   order: Order;
+  items: OrderItem[];
+}
+
+export interface OrderEdit {
+  order: LockedOrder;
   items: OrderItem[];
   /** Items that the edit removes; the caller made sure nothing refers to them. */
   removed: OrderItem[];
@@ -78,9 +87,14 @@ export class OrderPlacementService {
     private readonly catalog: CatalogService,
     private readonly users: UsersService,
     private readonly history: OrderHistoryService,
+    private readonly uow: UnitOfWork,
   ) {}
 
-  async create(dto: CreateOrderDto): Promise<{ order: Order; items: OrderItem[] }> {
+  /**
+   * Places an order: the order row (insert statement), its items (entities, at the flush) and its
+   * `created` entry (the history statement, which starts the order's chain).
+   */
+  async create(dto: CreateOrderDto): Promise<PlacedOrder> {
     const customer = await this.users.findActive(dto.customerId, [UserRole.CUSTOMER]);
     if (!customer) {
       throw new BadRequestError('customerId is not an active customer', [
@@ -88,28 +102,34 @@ export class OrderPlacementService {
       ]);
     }
     const lines = await this.resolveLines(dto.items);
-    const order = new Order(
-      await this.orders.nextOrderNumber(),
-      customer,
-      dto.currency,
-      toShippingAddress(dto.shippingAddress),
-    );
-    const items = lines.map((line) => new OrderItem(order, line.variant, line.quantity, line.unitPrice));
+    const order = {
+      id: randomUUID(),
+      orderNumber: await this.orders.nextOrderNumber(),
+      customerId: customer.id,
+      currency: dto.currency,
+      shippingAddress: toShippingAddress(dto.shippingAddress),
+      createdAt: new Date(),
+    };
+    const reference = this.orders.reference(order.id);
+    const items = lines.map((line) => new OrderItem(reference, line.variant, line.quantity, line.unitPrice));
     keepInOrder(items);
-    order.totalAmount = this.totalOf(items);
-    this.repository.add([order, ...items]);
+    const totalAmount = this.totalOf(items);
+    await this.repository.insert({ ...order, totalAmount });
+    this.repository.add(items);
     await this.history.record({
-      order,
+      order: order.id,
       action: OrderHistoryAction.CREATED,
-      newStatus: order.status,
-      description: `Order ${order.orderNumber} created with ${items.length} item(s), total ${order.totalAmount} ${order.currency}`,
+      newStatus: OrderStatus.PENDING,
+      description: `Order ${order.orderNumber} created with ${items.length} item(s), total ${totalAmount} ${order.currency}`,
       additionalData: {
         items: items.map(snapshot),
-        totalAmount: order.totalAmount,
+        totalAmount,
         currency: order.currency,
       },
     });
-    return { order, items };
+    // Flush, then read: the answer is the order as stored.
+    await this.uow.flush();
+    return { order: await this.orders.get(order.id), items };
   }
 
   /**
@@ -117,9 +137,10 @@ export class OrderPlacementService {
    * variant, so kept items keep their ids), changes the address, recomputes the total and records
    * `edited` with the before/after of what changed. An edit that changes nothing records nothing.
    */
-  async edit(order: Order, current: OrderItem[], dto: UpdateOrderDto): Promise<OrderEdit> {
+  async edit(order: LockedOrder, current: OrderItem[], dto: UpdateOrderDto): Promise<OrderEdit> {
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
+    const columns: OrderColumnsChange = {};
     let items = current;
     let removed: OrderItem[] = [];
 
@@ -129,7 +150,9 @@ export class OrderPlacementService {
       const byVariant = new Map(current.map((item) => [item.productVariant.id, item]));
       const next = lines.map((line) => {
         const existing = byVariant.get(line.variant.id);
-        if (!existing) return new OrderItem(order, line.variant, line.quantity, line.unitPrice);
+        if (!existing) {
+          return new OrderItem(this.orders.reference(order.id), line.variant, line.quantity, line.unitPrice);
+        }
         byVariant.delete(line.variant.id);
         existing.quantity = line.quantity;
         existing.unitPrice = line.unitPrice;
@@ -146,7 +169,7 @@ export class OrderPlacementService {
           this.assertCoversPayments(order, total);
           before.totalAmount = order.totalAmount;
           after.totalAmount = total;
-          order.totalAmount = total;
+          columns.totalAmount = total;
         }
         this.repository.add(next);
         this.repository.removeItems(removed);
@@ -159,23 +182,19 @@ export class OrderPlacementService {
       if (!sameAddress(address, order.shippingAddress)) {
         before.shippingAddress = order.shippingAddress;
         after.shippingAddress = address;
-        order.shippingAddress = address;
+        columns.shippingAddress = address;
       }
     }
 
     const changed = Object.keys(after).length > 0;
-    if (changed) {
-      order.updatedAt = new Date();
-      await this.history.record({
-        order,
-        action: OrderHistoryAction.EDITED,
-        oldStatus: order.status,
-        newStatus: order.status,
-        description: `Order edited: ${Object.keys(after).join(', ')}`,
-        additionalData: { before, after },
-      });
-    }
-    return { order, items, removed: changed ? removed : [], changed };
+    if (!changed) return { order, items, removed: [], changed };
+    const edited = await this.orders.change(order, {
+      action: OrderHistoryAction.EDITED,
+      description: `Order edited: ${Object.keys(after).join(', ')}`,
+      additionalData: { before, after },
+      columns,
+    });
+    return { order: edited, items, removed, changed };
   }
 
   /** Checks that every variant exists and appears once; a 400 names each bad item. */
@@ -207,7 +226,7 @@ export class OrderPlacementService {
   }
 
   /** Payments never exceed the total: an edit may not bring it below what was paid (409). */
-  private assertCoversPayments(order: Order, total: string): void {
+  private assertCoversPayments(order: LockedOrder, total: string): void {
     if (outstandingCents({ totalAmount: total, amountPaid: order.amountPaid }) >= 0) return;
     throw new ConflictError(
       `Order ${order.orderNumber} has ${formatMoney(order.amountPaid)} ${order.currency} paid; the edit would bring its total to ${total}, below what was paid. ` +

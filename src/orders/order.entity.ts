@@ -14,7 +14,12 @@ export interface ShippingAddress {
   phone?: string;
 }
 
-@Entity({ tableName: 'orders' })
+/**
+ * An order, for reading. Read-only: the flush never writes it. The row is inserted by
+ * OrdersRepository.insert and changed only by the statement that appends the history entry
+ * recording the change (src/orders/orders.repository.ts, moveHistoryHeadAndOrderSql).
+ */
+@Entity({ tableName: 'orders', readonly: true })
 @Index({ name: 'orders_customer_id_created_at_index', properties: ['customer', 'createdAt'] })
 @Index({ name: 'orders_status_created_at_index', properties: ['status', 'createdAt'] })
 @Index({ name: 'orders_created_at_index', properties: ['createdAt'] })
@@ -73,12 +78,4 @@ export class Order extends BaseEntity {
 
   @Property({ type: 'timestamptz', nullable: true, lazy: true, hidden: true })
   historyAt?: Date | null;
-
-  constructor(orderNumber: string, customer: User, currency: string, shippingAddress: ShippingAddress) {
-    super();
-    this.orderNumber = orderNumber;
-    this.customer = customer;
-    this.currency = currency;
-    this.shippingAddress = shippingAddress;
-  }
 }

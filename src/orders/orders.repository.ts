@@ -1,25 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/pagination';
-import { Order } from './order.entity';
+import { executePrepared } from '../database/prepared-statement';
+import { Order, ShippingAddress } from './order.entity';
 import { OrderItem } from './order-item.entity';
 import { OrderStatus } from './order-status.enum';
 
 /**
- * SQL and entity access of the orders module's tables (orders, order_items). Their business columns
- * are written as entities through the flush; the counters kept for the write statements (the
- * history head on orders, quantity_allocated on order_items) only by statements (see
- * docs/data-access.md, "Write style per table").
+ * SQL and entity access of the orders module's tables (orders, order_items).
+ *
+ * WRITE STYLE (docs/data-access.md, "Write style per table"): `orders` is written only by
+ * statements — placement inserts the row (insert), and every later change of its columns (status,
+ * amounts, address, with version and updated_at) is applied by the statement that appends the
+ * history entry recording it (moveHistoryHeadAndOrderSql, through the history repository); the
+ * Order entity is read-only. `order_items` is written as entities through the flush, except
+ * quantity_allocated, written only by statements.
  *
  * THE ORDER LOCK is the order row's `FOR UPDATE` lock, taken by one of:
- * - OrdersService.lock (the Order entity, for the lifecycle actions that change it),
- * - OrdersRepository.lockStatus (status and number only),
- * - the fragment lockOrdersSql() inside a write statement of another module (the history entry
- *   statement, the reservation statement), which reads the order's history head with the lock.
- * All of them lock the same row, so they serialise with each other; the history chain head lives
- * on that row (history_sequence, history_hash, history_at), which makes "every change to an order
- * and its history entry" one lock. Locks on several orders are taken in id order.
+ * - OrdersRepository.lock (the lifecycle actions: a typed row of the order, read with the lock),
+ * - the fragment lockOrdersSql() inside a write statement (the history entry statement, the
+ *   reservation statement, the fulfillment moves), which reads the order's history head with the lock.
+ * Both lock the same row, so they serialise with each other; the history chain head lives on that
+ * row (history_sequence, history_hash, history_at), which makes "every change to an order and its
+ * history entry" one lock. Locks on several orders are taken in id order.
  */
 
 /** A locked order as the write statements read it (the CTE's columns). */
@@ -45,17 +48,37 @@ export function moveHistoryHeadSql(headsSql: string): string {
 }
 
 /**
- * moveHistoryHeadSql that also sets the status of the orders `statusSql` yields (order_id, status
- * as order_status): a status change and its history entry move the one order row in one UPDATE
- * (two UPDATEs of one row in one statement would silently drop the second). Stamps updated_at with
- * the entry's time and bumps the version, as a flush of the Order entity does. For use as a CTE.
+ * The columns of an order change, as the query given to moveHistoryHeadAndOrderSql yields them:
+ * order_id, then the new values, null for "unchanged".
  */
-export function moveHistoryHeadAndStatusSql(headsSql: string, statusSql: string): string {
+export const ORDER_CHANGE_RECORD =
+  'order_id uuid, status order_status, total_amount numeric(12,2), amount_paid numeric(12,2), ' +
+  'amount_refunded numeric(12,2), shipping_address jsonb';
+
+/** Status changes `statusSql` yields (order_id, status as order_status) as order changes. */
+export function orderStatusChangesSql(statusSql: string): string {
+  return `select x.order_id, x.status, null::numeric(12,2) as total_amount, null::numeric(12,2) as amount_paid,
+                 null::numeric(12,2) as amount_refunded, null::jsonb as shipping_address
+            from (${statusSql}) x`;
+}
+
+/**
+ * THE ONE WAY the business columns of an order are changed: moveHistoryHeadSql that also applies
+ * the changes `changesSql` yields (ORDER_CHANGE_RECORD; null keeps a column), so that a change and
+ * the history entry recording it move the one order row in one UPDATE (two UPDATEs of one row in
+ * one statement would silently drop the second). A changed order gets updated_at = the entry's time
+ * and version + 1. For use as a CTE of a statement that locked the orders (lockOrdersSql).
+ */
+export function moveHistoryHeadAndOrderSql(headsSql: string, changesSql: string): string {
   return `update orders o set history_sequence = h.sequence, history_hash = h.hash, history_at = h.created_at,
-                              status = coalesce(s.status, o.status),
-                              updated_at = case when s.status is null then o.updated_at else h.created_at end,
-                              version = o.version + case when s.status is null then 0 else 1 end
-            from (${headsSql}) h left join (${statusSql}) s on s.order_id = h.order_id
+                              status = coalesce(c.status, o.status),
+                              total_amount = coalesce(c.total_amount, o.total_amount),
+                              amount_paid = coalesce(c.amount_paid, o.amount_paid),
+                              amount_refunded = coalesce(c.amount_refunded, o.amount_refunded),
+                              shipping_address = coalesce(c.shipping_address, o.shipping_address),
+                              updated_at = case when c.order_id is null then o.updated_at else h.created_at end,
+                              version = o.version + case when c.order_id is null then 0 else 1 end
+            from (${headsSql}) h left join (${changesSql}) c on c.order_id = h.order_id
            where o.id = h.order_id returning o.id, o.status`;
 }
 
@@ -75,11 +98,37 @@ export function allocateOrderItemsSql(allocatedSql: string): string {
             from (${allocatedSql}) a where i.id = a.order_item_id returning i.id`;
 }
 
-export interface LockedOrderRow {
+/** An order row as the lifecycle actions read it with the order lock. */
+export interface OrderRow {
   id: string;
-  status: OrderStatus;
   order_number: string;
+  customer_id: string;
+  status: OrderStatus;
+  currency: string;
+  total_amount: string;
+  amount_paid: string;
+  amount_refunded: string;
+  shipping_address: ShippingAddress;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
 }
+
+/** A new order's row (amounts as decimal strings; status pending, nothing paid). */
+export interface NewOrderRow {
+  id: string;
+  orderNumber: string;
+  customerId: string;
+  currency: string;
+  totalAmount: string;
+  shippingAddress: ShippingAddress;
+  createdAt: Date;
+}
+
+const ORDER_ROW_COLUMNS =
+  'id, order_number, customer_id, status, currency, total_amount::text as total_amount, ' +
+  'amount_paid::text as amount_paid, amount_refunded::text as amount_refunded, shipping_address, version, ' +
+  'created_at, updated_at';
 
 export interface OrderItemLineRow {
   id: string;
@@ -106,9 +155,38 @@ export interface OrderSearch {
 export class OrdersRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Queues a new order and its items (or new items of an order) for the unit of work's flush. */
-  add(entities: readonly (Order | OrderItem)[]): void {
-    this.em.persist([...entities]);
+  /**
+   * Inserts a new order (pending, nothing paid or refunded, version 1): the only INSERT of orders.
+   * Its items follow as entities (add), its `created` entry through the history statement.
+   */
+  async insert(order: NewOrderRow): Promise<void> {
+    await executePrepared(
+      this.em,
+      'oms_order_insert',
+      `insert into orders (id, order_number, customer_id, status, currency, total_amount, amount_paid,
+                           amount_refunded, shipping_address, version, created_at, updated_at)
+       values (?, ?, ?, 'pending', ?, ?, 0, 0, ?::jsonb, 1, ?, ?)`,
+      [
+        order.id,
+        order.orderNumber,
+        order.customerId,
+        order.currency,
+        order.totalAmount,
+        JSON.stringify(order.shippingAddress),
+        order.createdAt,
+        order.createdAt,
+      ],
+    );
+  }
+
+  /** The order as an entity reference (no query), for the order of a new item or note. */
+  reference(id: string): Order {
+    return this.em.getReference(Order, id);
+  }
+
+  /** Queues new or changed items of an order for the unit of work's flush. */
+  add(items: readonly OrderItem[]): void {
+    this.em.persist([...items]);
   }
 
   /** Queues items an edit removed for deletion at the flush. */
@@ -121,12 +199,16 @@ export class OrdersRepository {
     return this.em.findOne(Order, customerId ? { id, customer: customerId } : { id });
   }
 
-  /** The order lock (see above) through the entity, refreshed from the locked row. */
-  lock(id: string, customerId?: string): Promise<Order | null> {
-    return this.em.findOne(Order, customerId ? { id, customer: customerId } : { id }, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
+  /**
+   * The order lock (see above): the order's row, read with the lock; of `customerId` only when
+   * given; undefined when there is no such order.
+   */
+  async lock(id: string, customerId?: string): Promise<OrderRow | undefined> {
+    const [row] = await this.em.execute<OrderRow[]>(
+      `select ${ORDER_ROW_COLUMNS} from orders where id = ?${customerId ? ' and customer_id = ?' : ''} for update`,
+      customerId ? [id, customerId] : [id],
+    );
+    return row;
   }
 
   /** Items of the orders, by created_at then id. */
@@ -168,15 +250,6 @@ export class OrdersRepository {
       { orderBy: [...orderBy, { id: 'asc' }], limit: query.pageSize, offset: offsetOf(query) },
     );
     return toPage(orders, total, query);
-  }
-
-  /** The order lock (see above), reading only status and number; undefined when there is no such order. */
-  async lockStatus(id: string): Promise<LockedOrderRow | undefined> {
-    const [row] = await this.em.execute<LockedOrderRow[]>(
-      'select id, status, order_number from orders where id = ? for update',
-      [id],
-    );
-    return row;
   }
 
   async nextOrderNumber(): Promise<string> {

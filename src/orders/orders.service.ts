@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '../common/errors';
 import { inclusiveEndCondition, parseInstant } from '../common/instant';
 import { Page, PageQueryDto, parseSort } from '../common/pagination';
-import { OrderHistoryService } from '../history/order-history.service';
+import { OrderColumnsChange, OrderHistoryService } from '../history/order-history.service';
 import { OrderHistoryAction } from '../history/order-history-action.enum';
-import { Order } from './order.entity';
+import { Order, ShippingAddress } from './order.entity';
 import { OrdersRepository } from './orders.repository';
 import { OrderItem } from './order-item.entity';
 import { OrderStatus } from './order-status.enum';
@@ -17,11 +17,18 @@ export interface StatusChange {
   additionalData?: Record<string, unknown>;
 }
 
-/** What lockStatus reads of the order it locks. */
-export interface LockedOrderStatus {
+/** An order as read with the order lock (OrdersService.lock): what its actions decide on. */
+export interface LockedOrder {
   id: string;
-  status: OrderStatus;
   orderNumber: string;
+  customerId: string;
+  status: OrderStatus;
+  currency: string;
+  totalAmount: string;
+  amountPaid: string;
+  amountRefunded: string;
+  shippingAddress: ShippingAddress;
+  version: number;
 }
 
 /** The columns of an order item that reserving it needs. */
@@ -66,24 +73,31 @@ export class OrdersService {
   }
 
   /**
-   * Locks the order row (SELECT ... FOR UPDATE) for the rest of the transaction, serialising every
-   * change to the order and to what hangs off it (fulfillments, reservations, returns). With
-   * `customerId`, only that customer's order is found (and locked); another's is a 404.
+   * THE ORDER LOCK for a lifecycle action: locks the order row (SELECT ... FOR UPDATE) for the rest
+   * of the transaction, serialising every change to the order and to what hangs off it
+   * (fulfillments, reservations, returns, notes), and reads it. With `customerId`, only that
+   * customer's order is found (and locked); another's is a 404.
    */
-  async lock(id: string, customerId?: string): Promise<Order> {
-    const order = await this.repository.lock(id, customerId);
-    if (!order) throw new NotFoundError('Order', id);
-    return order;
+  async lock(id: string, customerId?: string): Promise<LockedOrder> {
+    const row = await this.repository.lock(id, customerId);
+    if (!row) throw new NotFoundError('Order', id);
+    return {
+      id: row.id,
+      orderNumber: row.order_number,
+      customerId: row.customer_id,
+      status: row.status,
+      currency: row.currency,
+      totalAmount: row.total_amount,
+      amountPaid: row.amount_paid,
+      amountRefunded: row.amount_refunded,
+      shippingAddress: row.shipping_address,
+      version: row.version,
+    };
   }
 
-  /**
-   * Locks the order row like lock(), for actions that need only its status and number: one lean
-   * statement, and no Order entity is loaded (nor refreshed) into the identity map.
-   */
-  async lockStatus(id: string): Promise<LockedOrderStatus> {
-    const row = await this.repository.lockStatus(id);
-    if (!row) throw new NotFoundError('Order', id);
-    return { id: row.id, status: row.status, orderNumber: row.order_number };
+  /** The order as an entity reference (no query), for the order of a new item or note. */
+  reference(id: string): Order {
+    return this.repository.reference(id);
   }
 
   /** ORD-<year>-<6 digits> from order_number_seq: unique without races, readable on the phone. */
@@ -158,19 +172,30 @@ export class OrdersService {
   }
 
   /** Moves the order to `to` if the lifecycle allows it (else 409) and records the history entry. */
-  async changeStatus(order: Order, to: OrderStatus, change: StatusChange): Promise<Order> {
-    const from = order.status;
-    assertOrderTransition(from, to);
-    order.status = to;
-    order.updatedAt = new Date();
-    await this.history.record({
-      order,
+  changeStatus(order: LockedOrder, to: OrderStatus, change: StatusChange): Promise<LockedOrder> {
+    assertOrderTransition(order.status, to);
+    return this.change(order, { ...change, to });
+  }
+
+  /**
+   * Changes the locked order — its status (`to`, already checked against the lifecycle) and/or
+   * `columns` — and records the history entry, in ONE statement (OrderHistoryService.
+   * recordOrderChange: the only way an order changes after placement). Returns the order as changed.
+   */
+  async change(
+    order: LockedOrder,
+    change: StatusChange & { to?: OrderStatus; columns?: OrderColumnsChange },
+  ): Promise<LockedOrder> {
+    const to = change.to ?? order.status;
+    await this.history.recordOrderChange({
+      order: order.id,
       action: change.action ?? OrderHistoryAction.STATUS_CHANGED,
-      oldStatus: from,
+      oldStatus: order.status,
       newStatus: to,
       description: change.description,
       additionalData: change.additionalData,
+      columns: change.columns,
     });
-    return order;
+    return { ...order, ...change.columns, status: to, version: order.version + 1 };
   }
 }

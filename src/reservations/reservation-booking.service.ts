@@ -190,7 +190,7 @@ export class ReservationBookingService {
 
   /** The order's own errors (404 unknown, 409 closed), for the rare paths that fail before the statement. */
   async assertOrderOpen(orderId: string, closedStatuses: readonly string[]): Promise<void> {
-    const order = await this.orders.lockStatus(orderId);
+    const order = await this.orders.lock(orderId);
     if (closedStatuses.includes(order.status)) throw closedError(order.orderNumber, order.status);
   }
 
