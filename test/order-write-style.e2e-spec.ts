@@ -1,6 +1,6 @@
 import { createTestApp, createUsersOfEveryRole, http, sql, TestApp, TestUser } from './utils/app';
 import { createLocation, createVariantWithStock } from './utils/factories';
-import { SHIPPING_ADDRESS } from './utils/orders';
+import { placeOrder, SHIPPING_ADDRESS } from './utils/orders';
 import { shipOrder } from './utils/webhooks';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { Order } from '../src/orders/order.entity';
@@ -65,19 +65,8 @@ describe('orders: one write style (statements with their history entry)', () => 
   const act = (user: TestUser, orderId: string, action: string, body: object = {}) =>
     http(app).post(`/api/v1/orders/${orderId}/${action}`).set(user.auth).send(body);
 
-  async function place(quantity = 2, unitPrice = '10.00'): Promise<string> {
-    const res = await http(app)
-      .post('/api/v1/orders')
-      .set(support.auth)
-      .send({
-        customerId: customer.user.id,
-        currency: 'EUR',
-        items: [{ variantId: variant.id, quantity, unitPrice }],
-        shippingAddress: SHIPPING_ADDRESS,
-      })
-      .expect(201);
-    return res.body.id as string;
-  }
+  const place = async (quantity = 2, unitPrice = '10.00') =>
+    (await placeOrder(app, support, customer.user, [{ variant, quantity }], unitPrice)).id;
 
   /** The change moved version by one, stamped updated_at with its entry, and left what it should. */
   function expectOneChange(before: OrderState, after: OrderState, action: string, entriesAdded = 1): void {

@@ -1,25 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { ShippingAddress } from '../orders/order.entity';
-import type { OrderStatus } from '../orders/order-status.enum';
+import type { OrderRow } from '../orders/orders.repository';
 import type { FulfillmentItems } from '../fulfillment/order-fulfillment.entity';
 import { FulfillmentStatus } from '../fulfillment/fulfillment-status.enum';
 import { SHIPPED_STATUSES } from '../fulfillment/fulfillment-state-machine';
 
-/** The `orders` columns of an order's views. */
-export interface OrderDetailOrderRow {
-  id: string;
-  order_number: string;
-  customer_id: string;
-  status: OrderStatus;
-  currency: string;
-  total_amount: string;
-  amount_paid: string;
-  amount_refunded: string;
-  shipping_address: ShippingAddress;
+/** The `orders` columns of an order's views: the orders module's row, times as JSON may carry them. */
+export type OrderDetailOrderRow = Omit<OrderRow, 'version' | 'created_at' | 'updated_at'> & {
   created_at: Date | string;
   updated_at: Date | string;
-}
+};
 
 /** The `order_items` columns of an order's views. */
 export interface OrderItemRow {
