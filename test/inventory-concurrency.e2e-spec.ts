@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock, releaseReservations } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -9,6 +10,7 @@ import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { OrderItem } from '../src/orders/order-item.entity';
+import { openSession } from './system/support/pg';
 
 /**
  * Races over HTTP against real PostgreSQL (docs/architecture.md §5, §9): many parallel requests on one stock
@@ -123,6 +125,27 @@ describe('inventory under concurrency', () => {
         where id in (${ids.map(() => '?').join(', ')})`,
       ids,
     );
+  }
+
+  /** Backends waiting, directly or through another waiter, for a lock `holder` holds. */
+  async function blockedBy(holder: Client): Promise<number> {
+    const { rows } = await holder.query<{ n: number }>(
+      `with recursive blocked(pid) as (
+         select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+         union
+         select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid))
+       )
+       select count(*)::int as n from blocked`,
+    );
+    return rows[0].n;
+  }
+
+  async function waitUntilBlocked(holder: Client, count: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await blockedBy(holder)) < count) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} backends waited for the holder`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   it('200 concurrent 1-unit reservations on 50 on hand: exactly 50 created, 150 × INSUFFICIENT_STOCK', async () => {
@@ -315,6 +338,32 @@ describe('inventory under concurrency', () => {
       expect(held.n).toBe(0);
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 0 });
+  });
+
+  it('stock arriving while a reservation waits for the stock level: the reservation gets it, its counter moves', async () => {
+    // Sold out (2 of 2 held). A session adds a unit and holds the row until the reservation waits
+    // for it: the reservation's snapshot says sold out, the locked row says one unit is free.
+    const { variant, location, stockLevel } = await createVariantWithStock(app, 2);
+    const [held, waiting] = await ordersFor(variant, 2, 2);
+    await holds(variant, location, [held], 2);
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      await holder.query('begin');
+      await holder.query('update stock_levels set quantity_on_hand = 3 where id = $1', [stockLevel.id]);
+      const reserving = http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(reservationBody(waiting, variant, location, 1))
+        .then((res) => res);
+      await waitUntilBlocked(holder, 1);
+      await holder.query('commit');
+      const res = await reserving;
+      expect(res.status).toBe(201);
+    } finally {
+      await holder.end();
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 3, quantity_reserved: 3 });
+    expect(await activeHeld(variant, location)).toBe(3);
   });
 
   it('the drift report is empty after all of the above', async () => {

@@ -59,7 +59,9 @@ verdict as materialized (
 ),
 reserved_levels as (
   ${reserveStockSql(
-    'select level_id as stock_level_id, min(level_requested) as quantity from info where (select ok from verdict) group by level_id',
+    `select level_id as stock_level_id, min(level_requested) as quantity, min(quantity_on_hand) as quantity_on_hand,
+            min(quantity_reserved) as quantity_reserved
+       from info where (select ok from verdict) group by level_id`,
   )}
 ),
 allocated_items as (

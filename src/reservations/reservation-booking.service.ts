@@ -111,9 +111,13 @@ export class ReservationBookingService {
         reservedAt,
       });
       if (rows[0]?.ok) {
-        if (rows[0].entries !== lines.length) {
+        const levels = new Set(rows.map((row) => row.level_id)).size;
+        if (rows[0].entries !== lines.length || rows[0].levels_reserved !== levels) {
+          // Never expected: the statement checked every guard on the rows it locked. Thrown, the
+          // unit of work rolls back whatever it wrote, rather than leave a hold without its counter.
           throw new Error(
-            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries`,
+            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries and ` +
+              `${rows[0].levels_reserved} of ${levels} stock counters`,
           );
         }
         return reservations;

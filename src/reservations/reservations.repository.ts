@@ -81,9 +81,10 @@ export interface BookingRow {
  * 3. Decides: every guard from the locked rows (order open, item of the order and of the line's
  *    variant, allocated + requested <= ordered per item, level exists at an active location,
  *    on hand - reserved >= requested per level, no expired hold).
- * 4. Only if all hold: moves the stock counters (guarded UPDATE), the items' allocations, inserts
- *    the reservations and the history entries (chained from the head read in 1) and moves the
- *    head. Otherwise it writes nothing, and the rows tell the service which guard failed.
+ * 4. Only if all hold: moves the stock counters (written from the values locked in 1), the items'
+ *    allocations, inserts the reservations and the history entries (chained from the head read in
+ *    1) and moves the head. Otherwise it writes nothing, and the rows tell the service which guard
+ *    failed.
  */
 export const bookingSql = (lineCount: number) => `
 with recursive
@@ -143,7 +144,9 @@ verdict as materialized (
 ),
 reserved_levels as (
   ${reserveStockSql(
-    'select level_id as stock_level_id, min(level_requested) as quantity from info where (select ok from verdict) group by level_id',
+    `select level_id as stock_level_id, min(level_requested) as quantity, min(quantity_on_hand) as quantity_on_hand,
+            min(quantity_reserved) as quantity_reserved
+       from info where (select ok from verdict) group by level_id`,
   )}
 ),
 allocated_items as (
