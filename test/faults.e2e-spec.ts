@@ -8,7 +8,6 @@ import {
   stopProxiedApp,
   whileHolding,
   whileHistoryOfUserBlocked,
-  whileOrderLocked,
   whileUserRowLocked,
 } from './utils/proxied-app';
 import type { TcpProxy } from './system/support/tcp-proxy';
@@ -71,7 +70,7 @@ describe('faults: the database fails under a running app', () => {
     expect(await userRow(target.user.id)).toEqual({ full_name: 'After' });
   });
 
-  it('a reservation killed after its stock update, before its history entry: nothing of it persists', async () => {
+  it('a reservation killed after its stock update, while its history entry waits: nothing of it persists', async () => {
     const warehouse = await createUser(app, UserRole.WAREHOUSE);
     const customer = await createUser(app, UserRole.CUSTOMER);
     const { variant, location, stockLevel } = await createVariantWithStock(app, 10);
@@ -83,8 +82,10 @@ describe('faults: the database fails under a running app', () => {
       stockLocationId: location.id,
       quantity: 3,
     };
-    // The test holds the order's lock: the reservation statement stops there, its stock row locked.
-    await whileOrderLocked(order.id, async (holder) => {
+    // The test holds the warehouse user's row: the reservation statement (which locks the stock row
+    // last, after the order and the item) runs to its end and waits there, in the foreign key check
+    // of its history entry (performed by that user), with the stock row updated and so locked.
+    await whileHistoryOfUserBlocked(warehouse.user.id, async (holder) => {
       const pending = http(app)
         .post('/api/v1/reservations')
         .set(warehouse.auth)

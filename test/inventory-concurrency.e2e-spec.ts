@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
 import { createOrder, createVariantWithStock, releaseReservations } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
@@ -9,6 +10,7 @@ import { ProductVariant } from '../src/catalog/product-variant.entity';
 import { StockLocation } from '../src/catalog/stock-location.entity';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { OrderItem } from '../src/orders/order-item.entity';
+import { openSession } from './system/support/pg';
 
 /**
  * Races over HTTP against real PostgreSQL (docs/architecture.md §5, §9): many parallel requests on one stock
@@ -123,6 +125,61 @@ describe('inventory under concurrency', () => {
         where id in (${ids.map(() => '?').join(', ')})`,
       ids,
     );
+  }
+
+  /** Backends waiting, directly or through another waiter, for a lock `holder` holds. */
+  async function blockedBy(holder: Client): Promise<number> {
+    const { rows } = await holder.query<{ n: number }>(
+      `with recursive blocked(pid) as (
+         select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+         union
+         select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid))
+       )
+       select count(*)::int as n from blocked`,
+    );
+    return rows[0].n;
+  }
+
+  async function waitUntilBlocked(holder: Client, count: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await blockedBy(holder)) < count) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} backends waited for the holder`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Whether another session could lock the stock level row right now (nobody holds it). */
+  async function levelIsFree(session: Client, variant: ProductVariant, location: StockLocation) {
+    await session.query('begin');
+    try {
+      await session.query(
+        `select id from stock_levels where product_variant_id = $1 and stock_location_id = $2 for update nowait`,
+        [variant.id, location.id],
+      );
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03') return false;
+      throw error;
+    } finally {
+      await session.query('rollback');
+    }
+  }
+
+  /** Each item's allocation counter next to what its reservations say it must be. */
+  async function allocations(itemIds: string[]) {
+    return sql<{ id: string; quantity_allocated: number; expected: number }>(
+      app,
+      `select i.id, i.quantity_allocated,
+              coalesce((select sum(case when r.is_active then r.quantity_reserved else r.quantity_fulfilled end)
+                          from inventory_reservations r where r.order_item_id = i.id), 0)::int as expected
+         from order_items i where i.id = any(?::uuid[]) order by i.id`,
+      [`{${itemIds.join(',')}}`],
+    );
+  }
+
+  async function chainOf(orderId: string) {
+    const res = await http(app).get(`/api/v1/orders/${orderId}/history/verify`).set(admin.auth).expect(200);
+    return res.body as { valid: boolean; entries: number; firstBrokenEntryId: string | null };
   }
 
   it('200 concurrent 1-unit reservations on 50 on hand: exactly 50 created, 150 × INSUFFICIENT_STOCK', async () => {
@@ -315,6 +372,200 @@ describe('inventory under concurrency', () => {
       expect(held.n).toBe(0);
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 0 });
+  });
+
+  it('stock arriving while a reservation waits for the stock level: the reservation gets it, its counter moves', async () => {
+    // Sold out (2 of 2 held). A session adds a unit and holds the row until the reservation waits
+    // for it: the reservation's snapshot says sold out, the locked row says one unit is free.
+    const { variant, location, stockLevel } = await createVariantWithStock(app, 2);
+    const [held, waiting] = await ordersFor(variant, 2, 2);
+    await holds(variant, location, [held], 2);
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      await holder.query('begin');
+      await holder.query('update stock_levels set quantity_on_hand = 3 where id = $1', [stockLevel.id]);
+      const reserving = http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(reservationBody(waiting, variant, location, 1))
+        .then((res) => res);
+      await waitUntilBlocked(holder, 1);
+      await holder.query('commit');
+      const res = await reserving;
+      expect(res.status).toBe(201);
+    } finally {
+      await holder.end();
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 3, quantity_reserved: 3 });
+    expect(await activeHeld(variant, location)).toBe(3);
+  });
+
+  // The hot stock level is locked last, by the reservation statement (order → items → level) and
+  // by every release (reservation rows → order → items → level): a reservation and a release of
+  // the same order never deadlock, and neither holds the level while it waits for the order.
+  it('a reservation and a release of the same order queued on its lock: the release waits without the stock level, both succeed', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    const [item] = await ordersFor(variant, 1, 10);
+    const [held] = await holds(variant, location, [item]);
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    const session = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      await holder.query('begin');
+      await holder.query('select id from orders where id = $1 for update', [item.order.id]);
+      const reserving = http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(reservationBody(item, variant, location, 2))
+        .then((res) => res);
+      await waitUntilBlocked(holder, 1);
+      const releasing = http(app)
+        .post(`/api/v1/reservations/${held}/release`)
+        .set(warehouse.auth)
+        .then((res) => res);
+      await waitUntilBlocked(holder, 2);
+      // Both wait for the order (the release with its reservation row locked): the level is free.
+      expect(await levelIsFree(session, variant, location)).toBe(true);
+      await holder.query('rollback');
+      const [reserved, released] = await Promise.all([reserving, releasing]);
+      expect(reserved.status).toBe(201);
+      expect(released.status).toBe(200);
+    } finally {
+      await holder.end();
+      await session.end();
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 2 });
+    expect(await activeHeld(variant, location)).toBe(2);
+    const [row] = await allocations([item.id]);
+    expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
+    expect(await chainOf(item.order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
+  });
+
+  it('the sweeper queued on the lock of an order whose expired hold it releases waits without the stock level', async () => {
+    const { variant, location } = await createVariantWithStock(app, 100);
+    const [expiring, other] = await ordersFor(variant, 2, 10);
+    const [held] = await holds(variant, location, [expiring]);
+    await expireNow([held]);
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    const session = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      await holder.query('begin');
+      await holder.query('select id from orders where id = $1 for update', [expiring.order.id]);
+      const sweeping = sweeper.sweep(50);
+      await waitUntilBlocked(holder, 1);
+      // The sweep waits for the order with the expired hold locked, not the stock level.
+      expect(await levelIsFree(session, variant, location)).toBe(true);
+      await holder.query('rollback');
+      expect(await sweeping).toBeGreaterThanOrEqual(1);
+      const res = await http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(reservationBody(other, variant, location, 3));
+      expect(res.status).toBe(201);
+    } finally {
+      await holder.end();
+      await session.end();
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 3 });
+    expect(await activeHeld(variant, location)).toBe(3);
+    expect(await allocations([expiring.id, other.id])).toEqual(
+      [
+        { id: expiring.id, quantity_allocated: 0, expected: 0 },
+        { id: other.id, quantity_allocated: 3, expected: 3 },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+  });
+
+  it('a deadlock of the reservation statement is retried by the unit of work: 201, written once', async () => {
+    const { variant, location, stockLevel } = await createVariantWithStock(app, 10);
+    const [item] = await ordersFor(variant, 1, 5);
+    const holder = await openSession(process.env.TEST_DATABASE_URL!);
+    try {
+      // The holder takes the stock level, then the order: the other way round from the statement.
+      await holder.query('begin');
+      await holder.query('select id from stock_levels where id = $1 for update', [stockLevel.id]);
+      const reserving = http(app)
+        .post('/api/v1/reservations')
+        .set(warehouse.auth)
+        .send(reservationBody(item, variant, location, 2))
+        .then((res) => res);
+      await waitUntilBlocked(holder, 1); // the statement holds the order and its item, waits for the level
+      // The app's backend, waiting first, finds the deadlock (after deadlock_timeout) and is the one
+      // aborted: its transaction ends, so the holder gets the order, and ends too.
+      await holder.query(`set local deadlock_timeout = '60s'`);
+      await holder.query('select id from orders where id = $1 for update', [item.order.id]);
+      await holder.query('rollback');
+      const res = await reserving;
+      expect(res.status).toBe(201);
+    } finally {
+      await holder.end();
+    }
+    expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 2 });
+    const [row] = await allocations([item.id]);
+    expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
+    const [{ n }] = await sql<{ n: number }>(
+      app,
+      'select count(*)::int as n from inventory_reservations where order_id = ?',
+      [item.order.id],
+    );
+    expect(n).toBe(1);
+    expect(await chainOf(item.order.id)).toEqual({ valid: true, entries: 2, firstBrokenEntryId: null });
+  });
+
+  it('a flash sale on one stock level racing releases, expired holds and sweeps of the same orders: every request ends cleanly, counters exact', async () => {
+    const { variant, location } = await createVariantWithStock(app, 40);
+    const items = await ordersFor(variant, 12, 6);
+    // Each order holds 2 units in two holds (24 of 40); one hold of each has expired, not swept yet:
+    // every reservation finds expired holds of other orders (and of its own) to release first.
+    const first = await holds(variant, location, items);
+    const second = await holds(variant, location, items);
+    await expireNow(first);
+    const requests: Promise<{ kind: string; status: number; code?: string }>[] = [];
+    for (let round = 0; round < 3; round++) {
+      items.forEach((item, i) => {
+        requests.push(
+          http(app)
+            .post('/api/v1/reservations')
+            .set(warehouse.auth)
+            .send(reservationBody(item, variant, location, 1 + ((i + round) % 2)))
+            .then((res) => ({ kind: 'reserve', status: res.status, code: res.body.code })),
+        );
+      });
+    }
+    second.slice(0, 6).forEach((id) =>
+      requests.push(
+        http(app)
+          .post(`/api/v1/reservations/${id}/release`)
+          .set(warehouse.auth)
+          .then((res) => ({ kind: 'release', status: res.status, code: res.body.code })),
+      ),
+    );
+    requests.push(sweeper.sweep(5).then(() => ({ kind: 'sweep', status: 200 })));
+    requests.push(sweeper.sweep(5).then(() => ({ kind: 'sweep', status: 200 })));
+    const outcomes = await Promise.all(requests);
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'release') expect(outcome.status).toBe(200);
+      else if (outcome.status !== 201 && outcome.status !== 200) {
+        // Refused cleanly: out of stock, or the item's own quantity reached.
+        expect(outcome).toMatchObject({ kind: 'reserve', status: 409 });
+        expect(['INSUFFICIENT_STOCK', 'CONFLICT']).toContain(outcome.code);
+      }
+    }
+    expect(outcomes.filter((o) => o.kind === 'reserve' && o.status === 201).length).toBeGreaterThan(0);
+    const row = await level(variant, location);
+    expect(row.quantity_reserved).toBeLessThanOrEqual(row.quantity_on_hand);
+    expect(await activeHeld(variant, location)).toBe(row.quantity_reserved);
+    for (const allocation of await allocations(items.map((item) => item.id))) {
+      expect(allocation.quantity_allocated).toBe(allocation.expected);
+      expect(allocation.quantity_allocated).toBeLessThanOrEqual(6);
+    }
+    for (const item of items) expect((await chainOf(item.order.id)).valid).toBe(true);
+    // Every expired hold ended: released by a reservation's own release or by a sweep.
+    const [{ active }] = await sql<{ active: number }>(
+      app,
+      `select count(*)::int as active from inventory_reservations where id = any(?::uuid[]) and is_active`,
+      [`{${first.join(',')}}`],
+    );
+    expect(active).toBe(0);
   });
 
   it('the drift report is empty after all of the above', async () => {

@@ -11,9 +11,10 @@ order by sl.id
   for update of sl
 
 -- src/catalog/stock-levels.repository.ts: reserveStockSql
-update stock_levels sl set quantity_reserved = sl.quantity_reserved + t.quantity, updated_at = now()
-  from (${totalsSql}) t
- where sl.id = t.stock_level_id and sl.quantity_on_hand - sl.quantity_reserved >= t.quantity
+update stock_levels sl set quantity_on_hand = t.quantity_on_hand,
+                           quantity_reserved = t.quantity_reserved + t.quantity, updated_at = now()
+  from (${lockedSql}) t
+ where sl.id = t.stock_level_id
 returning sl.id
 
 -- src/catalog/stock-levels.repository.ts: StockLevelsRepository.find

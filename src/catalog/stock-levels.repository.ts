@@ -30,13 +30,25 @@ export function lockStockLevelsSql(pairsSql: string): string {
 }
 
 /**
- * An UPDATE reserving `totalsSql`'s (stock_level_id, quantity) rows, guarded so that reserved
- * never exceeds on hand (it re-evaluates on the row's newest version): for use as a CTE.
+ * An UPDATE reserving units on stock levels that the same statement has locked with
+ * lockStockLevelsSql and checked on the locked values: `lockedSql` yields (stock_level_id,
+ * quantity, quantity_on_hand, quantity_reserved), the counters as the lock read them. For use as a
+ * CTE.
+ *
+ * The counters are written from the locked values, not computed from the row this UPDATE scans:
+ * that row is the version of the statement's snapshot, older than the locked one when the level
+ * changed while the statement waited for its locks, and PostgreSQL evaluates a WHERE guard on it
+ * (a row failing there is skipped without a look at the newest version: the statement's other
+ * writes would go ahead without the counter) and the table's check constraints on a row built
+ * from it (a spurious violation) before it finds and updates the newest version. Written from the
+ * lock, the row is right whichever version the UPDATE starts from; the check constraint (reserved
+ * <= on hand) still refuses an oversell.
  */
-export function reserveStockSql(totalsSql: string): string {
-  return `update stock_levels sl set quantity_reserved = sl.quantity_reserved + t.quantity, updated_at = now()
-            from (${totalsSql}) t
-           where sl.id = t.stock_level_id and sl.quantity_on_hand - sl.quantity_reserved >= t.quantity
+export function reserveStockSql(lockedSql: string): string {
+  return `update stock_levels sl set quantity_on_hand = t.quantity_on_hand,
+                                     quantity_reserved = t.quantity_reserved + t.quantity, updated_at = now()
+            from (${lockedSql}) t
+           where sl.id = t.stock_level_id
           returning sl.id`;
 }
 

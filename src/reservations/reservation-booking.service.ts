@@ -45,15 +45,15 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Making reservations: ONE statement (ReservationsRepository.book) for any number of lines of one
- * order, all or nothing: it locks the stock levels, the order and its items, checks every guard on
- * the locked rows and writes only if all hold (stock counters, item allocations, reservation rows,
- * history entries with their chain). When a guard fails it writes nothing and its rows say which;
- * this service answers with the same errors, in the same precedence, as the rules below:
- * order (404, 409 closed) → quantities and expiry (400) → each line's item (404, 400 variant) →
- * ordered quantities (409) → locations (404 unknown, 409 inactive) → stock (409
+ * order, all or nothing: it locks the order, its items and (last) the stock levels, checks every
+ * guard on the locked rows and writes only if all hold (stock counters, item allocations,
+ * reservation rows, history entries with their chain). When a guard fails it writes nothing and its
+ * rows say which; this service answers with the same errors, in the same precedence, as the rules
+ * below: order (404, 409 closed) → quantities and expiry (400) → each line's item (404, 400 variant)
+ * → ordered quantities (409) → locations (404 unknown, 409 inactive) → stock (409
  * INSUFFICIENT_STOCK listing every short line). Expired holds on the levels are released first: the
- * statement reports them (writing nothing), they are released through the normal release path and
- * the statement runs again (a rare path; the common one is one statement).
+ * statement reports them (locking and writing nothing), they are released through the normal
+ * release path and the statement runs again (a rare path; the common one is one statement).
  */
 @Injectable()
 export class ReservationBookingService {
@@ -111,15 +111,20 @@ export class ReservationBookingService {
         reservedAt,
       });
       if (rows[0]?.ok) {
-        if (rows[0].entries !== lines.length) {
+        const levels = new Set(rows.map((row) => row.level_id)).size;
+        if (rows[0].entries !== lines.length || rows[0].levels_reserved !== levels) {
+          // Never expected: the statement checked every guard on the rows it locked. Thrown, the
+          // unit of work rolls back whatever it wrote, rather than leave a hold without its counter.
           throw new Error(
-            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries`,
+            `Reservation statement wrote ${rows[0].entries} of ${lines.length} history entries and ` +
+              `${rows[0].levels_reserved} of ${levels} stock counters`,
           );
         }
         return reservations;
       }
-      await this.throwFailedGuard(orderId, lines, rows, options.closedStatuses);
-      // Only expired holds stood in the way: release them as the sweeper would, and run again.
+      if (!rows[0].expired) await this.throwFailedGuard(orderId, lines, rows, options.closedStatuses);
+      // Expired holds on the levels: the statement locked nothing. Release them as the sweeper
+      // would (reservations → orders → items → levels) and run it again; its guards decide then.
       if (attempt >= MAX_EXPIRED_RELEASES) {
         throw new Error(`Expired holds kept blocking a reservation of order ${orderId}`);
       }
@@ -194,10 +199,7 @@ export class ReservationBookingService {
     if (closedStatuses.includes(order.status)) throw closedError(order.orderNumber, order.status);
   }
 
-  /**
-   * Throws the error of the first failed guard, in the precedence of the class comment; returns
-   * only when expired holds alone blocked the statement.
-   */
+  /** Throws the error of the first failed guard, in the precedence of the class comment. */
   private async throwFailedGuard(
     orderId: string,
     lines: readonly ReservationLine[],
@@ -222,7 +224,6 @@ export class ReservationBookingService {
     }
     await this.throwIfOverOrdered(lines, rows);
     this.throwIfLocationUnusable(lines, rows);
-    if (head.expired) return;
     const shortages = this.shortages(lines, rows);
     if (shortages.length === 0)
       throw new Error(`The reservation statement for order ${orderId} wrote nothing`);

@@ -19,9 +19,11 @@ const pairOf = (r: ReservationData): StockPair => ({
 /**
  * Everything that ends or shrinks a hold: release, expiry, fulfilment, and extending its expiry.
  * Reservation rows are locked (FOR UPDATE, in id order) before anything is decided, so release,
- * fulfilment and expiry of one reservation serialise and exactly one of them wins; then the stock
- * level counters move in stock level id order; then history is written. That order is the same
- * everywhere, which keeps concurrent transactions from deadlocking each other.
+ * fulfilment and expiry of one reservation serialise and exactly one of them wins; then history is
+ * written (the order lock, orders in id order), then the items' allocations (item id order), and
+ * the stock level counters move last, in stock level id order: the lock order of the reservation
+ * statement (orders → items → stock levels), which keeps a release and a reservation of the same
+ * order from deadlocking each other, and holds a hot stock level only from its UPDATE to the commit.
  */
 @Injectable()
 export class ReservationSettlementService {
@@ -198,16 +200,16 @@ export class ReservationSettlementService {
     return reservations.length;
   }
 
-  /** Releases locked active reservations: counters first (stock level id order), then history. */
+  /**
+   * Releases locked active reservations, in the lock order of the reservation statement: the
+   * history entries (the order lock), the items' allocations, and the stock counters last (stock
+   * level id order), so that a hot stock level is held only from its UPDATE to the commit.
+   */
   async releaseLocked(reservations: InventoryReservation[], reason: ReleaseReason): Promise<void> {
     const active = reservations.filter((r) => r.isActive);
     if (active.length === 0) return;
     const levels = await this.levelsOf(active);
-    await this.moveCounters(
-      active.map((r) => ({ reservation: r, quantity: outstandingOf(r) })),
-      levels,
-      'unreserve',
-    );
+    const parts = active.map((r) => ({ reservation: r, quantity: outstandingOf(r) }));
     const now = new Date();
     const events: ReservationEvent[] = active.map((reservation) => {
       const quantity = outstandingOf(reservation);
@@ -226,19 +228,21 @@ export class ReservationSettlementService {
       now,
     );
     await this.history.record(events);
-    // Last, in the lock order of the reservation statement (stock levels, order, items).
     await this.orders.releaseAllocations(
       events.map((event) => ({ orderItemId: event.reservation.orderItem.id, quantity: event.quantity })),
     );
+    await this.moveCounters(parts, levels, 'unreserve');
   }
 
-  /** Fulfils parts of locked active reservations: on hand and reserved go down together. */
+  /**
+   * Fulfils parts of locked active reservations: on hand and reserved go down together, last (the
+   * lock order of releaseLocked).
+   */
   private async consumeLocked(
     parts: { reservation: InventoryReservation; quantity: number }[],
   ): Promise<void> {
     if (parts.length === 0) return;
     const levels = await this.levelsOf(parts.map((p) => p.reservation));
-    await this.moveCounters(parts, levels, 'consume');
     const now = new Date();
     const events: ReservationEvent[] = parts.map(({ reservation, quantity }) => {
       reservation.quantityFulfilled += quantity;
@@ -258,6 +262,7 @@ export class ReservationSettlementService {
       now,
     );
     await this.history.record(events);
+    await this.moveCounters(parts, levels, 'consume');
   }
 
   private async levelsOf(reservations: InventoryReservation[]): Promise<Map<string, StockLevelInfo>> {

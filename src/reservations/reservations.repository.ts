@@ -42,7 +42,10 @@ export interface BookingRow {
   order_found: boolean;
   order_status: string | null;
   order_number: string | null;
-  /** Active expired holds on these stock levels: nothing was written, release them and run again. */
+  /**
+   * Active expired holds on these stock levels: nothing was locked or written (the other columns
+   * are empty); release them and run again.
+   */
   expired: boolean;
   /** Every guard held and everything was written. */
   ok: boolean;
@@ -68,22 +71,30 @@ export interface BookingRow {
 /**
  * THE RESERVATION STATEMENT (docs/data-access.md): reserving lines of one order costs ONE
  * statement, whatever the number of lines. It spans the tables of three modules because it is the
- * budgeted write command of a flash sale (the stock level row stays locked for this statement and
- * the commit, nothing more); the parts that touch other modules' tables are their repositories'
- * fragments (catalog: lockStockLevelsSql, reserveStockSql; orders: lockOrdersSql,
+ * budgeted write command of a flash sale; the parts that touch other modules' tables are their
+ * repositories' fragments (catalog: lockStockLevelsSql, reserveStockSql; orders: lockOrdersSql,
  * lockOrderItemsSql, allocateOrderItemsSql; history: HISTORY_APPEND_CTES).
  *
- * 1. Locks, each returning the rows' newest versions (FOR UPDATE in READ COMMITTED), in a fixed
- *    order that the release paths follow too: the stock levels (id order), then the order (its
- *    status and history head), then the order items (their quantity_allocated).
- * 2. Reads the rest from the snapshot: the stock locations of lines without a level, and whether
- *    an active hold on these levels has expired.
- * 3. Decides: every guard from the locked rows (order open, item of the order and of the line's
- *    variant, allocated + requested <= ordered per item, level exists at an active location,
- *    on hand - reserved >= requested per level, no expired hold).
- * 4. Only if all hold: moves the stock counters (guarded UPDATE), the items' allocations, inserts
- *    the reservations and the history entries (chained from the head read in 1) and moves the
- *    head. Otherwise it writes nothing, and the rows tell the service which guard failed.
+ * The stock level row is the queue of a flash sale (every request for one variant at one location
+ * waits for it), so it is locked LAST: the order and its items, the snapshot reads and every guard
+ * that does not need the level come first, and the level is held only for the writes, the rest of
+ * this statement and the commit.
+ *
+ * 1. Reads from the snapshot whether an active hold on these levels has expired (through the index
+ *    of active holds by expiry, not by scanning every hold of the level: a hot level has
+ *    thousands). If one has, it locks nothing and writes nothing (`expired`): the service releases
+ *    the expired holds through the release path (which locks reservations → orders → items →
+ *    levels) and runs the statement again, so that this transaction takes no order before it.
+ * 2. Locks, each returning the rows' newest versions (FOR UPDATE in READ COMMITTED), in the lock
+ *    order every path that reserves or releases stock follows: the order (its status and history
+ *    head), then the order items (their quantity_allocated), then the stock levels (id order).
+ * 3. Decides: first the guards of the order and its items (order open, item of the order and of the
+ *    line's variant, allocated + requested <= ordered per item); only if they hold are the stock
+ *    levels locked (a refused request never waits for the hot row); then the level's guards
+ *    (exists at an active location, on hand - reserved >= requested per level, on the locked row).
+ * 4. Only if all hold: moves the stock counters, the items' allocations, inserts the reservations
+ *    and the history entries (chained from the head read in 2) and moves the head. Otherwise it
+ *    writes nothing, and the rows tell the service which guard failed.
  */
 export const bookingSql = (lineCount: number) => `
 with recursive
@@ -100,50 +111,68 @@ params as materialized (
   select ?::uuid as order_id, ?::jsonb as closed_statuses, ?::timestamptz as now, ?::timestamptz as expires_at,
          ?::text as notes, ?::timestamptz as reserved_at
 ),
-levels as materialized (${lockStockLevelsSql('select product_variant_id, stock_location_id from lines')}),
-history_head as materialized (
-  ${lockOrdersSql('select p.order_id from params p where (select count(*) from levels) >= 0')}
-),
-items as materialized (
-  ${lockOrderItemsSql('select order_item_id from lines where (select count(*) from history_head) >= 0')}
-),
 expired as materialized (
+  -- "expires_at is not null" lets the planner use the index of active holds by expiry.
   select exists (
     select 1 from inventory_reservations r
-     where r.is_active and r.expires_at <= (select now from params)
+     where r.is_active and r.expires_at is not null and r.expires_at <= (select now from params)
        and (r.product_variant_id, r.stock_location_id) in (select product_variant_id, stock_location_id from lines)
   ) as blocked
 ),
-info as materialized (
-  select l.*, i.id as item_id, i.product_variant_id as item_variant_id, i.quantity as item_quantity,
+history_head as materialized (
+  ${lockOrdersSql('select p.order_id from params p where not (select blocked from expired)')}
+),
+items as materialized (
+  ${lockOrderItemsSql(
+    'select order_item_id from lines where not (select blocked from expired) and (select count(*) from history_head) >= 0',
+  )}
+),
+item_info as materialized (
+  select l.line, i.id as item_id, i.product_variant_id as item_variant_id, i.quantity as item_quantity,
          i.quantity_allocated as item_allocated, i.sku as item_sku,
-         sum(l.quantity) over (partition by l.order_item_id)::int as item_requested,
-         sum(l.quantity) over (partition by l.product_variant_id, l.stock_location_id)::int as level_requested,
-         lv.id as level_id, lv.quantity_on_hand, lv.quantity_reserved, lv.sku as level_sku,
-         loc.id as location_id, loc.code as location_code, loc.is_active as location_active
+         sum(l.quantity) over (partition by l.order_item_id)::int as item_requested
     from lines l
     left join items i on i.id = l.order_item_id and i.order_id = (select order_id from params)
-    left join levels lv on lv.product_variant_id = l.product_variant_id and lv.stock_location_id = l.stock_location_id
-    left join stock_locations loc on loc.id = l.stock_location_id
 ),
-verdict as materialized (
+order_verdict as materialized (
   select h.id is not null as order_found, h.status::text as order_status, h.order_number,
          (select blocked from expired) as expired,
          h.id is not null
            and h.status::text not in (select jsonb_array_elements_text(p.closed_statuses) from params p)
            and not (select blocked from expired)
            and (select bool_and(i.item_id is not null
-                                and i.item_variant_id = i.product_variant_id
-                                and i.item_allocated + i.item_requested <= i.item_quantity
-                                and i.level_id is not null
-                                and i.location_active
-                                and i.quantity_on_hand - i.quantity_reserved >= i.level_requested)
-                  from info i) as ok
+                                and i.item_variant_id = l.product_variant_id
+                                and i.item_allocated + i.item_requested <= i.item_quantity)
+                  from item_info i join lines l on l.line = i.line) as ok
     from (select 1) one left join history_head h on true
+),
+levels as materialized (
+  ${lockStockLevelsSql('select product_variant_id, stock_location_id from lines where (select ok from order_verdict)')}
+),
+info as materialized (
+  select l.*, ii.item_id, ii.item_variant_id, ii.item_quantity, ii.item_allocated, ii.item_sku, ii.item_requested,
+         sum(l.quantity) over (partition by l.product_variant_id, l.stock_location_id)::int as level_requested,
+         lv.id as level_id, lv.quantity_on_hand, lv.quantity_reserved, lv.sku as level_sku,
+         loc.id as location_id, loc.code as location_code, loc.is_active as location_active
+    from lines l
+    join item_info ii on ii.line = l.line
+    left join levels lv on lv.product_variant_id = l.product_variant_id and lv.stock_location_id = l.stock_location_id
+    left join stock_locations loc on loc.id = l.stock_location_id
+),
+verdict as materialized (
+  select o.order_found, o.order_status, o.order_number, o.expired,
+         coalesce(o.ok
+                  and (select bool_and(i.level_id is not null
+                                       and i.location_active
+                                       and i.quantity_on_hand - i.quantity_reserved >= i.level_requested)
+                         from info i), false) as ok
+    from order_verdict o
 ),
 reserved_levels as (
   ${reserveStockSql(
-    'select level_id as stock_level_id, min(level_requested) as quantity from info where (select ok from verdict) group by level_id',
+    `select level_id as stock_level_id, min(level_requested) as quantity, min(quantity_on_hand) as quantity_on_hand,
+            min(quantity_reserved) as quantity_reserved
+       from info where (select ok from verdict) group by level_id`,
   )}
 ),
 allocated_items as (
@@ -172,7 +201,7 @@ history_input as (
    where (select ok from verdict)
 ),
 ${HISTORY_APPEND_CTES}
-select i.line, v.order_found, v.order_status, v.order_number, v.expired, coalesce(v.ok, false) as ok,
+select i.line, v.order_found, v.order_status, v.order_number, v.expired, v.ok,
        i.item_id, i.item_variant_id, i.item_quantity, i.item_allocated, i.item_sku, i.item_requested,
        i.level_requested, i.level_id, i.quantity_on_hand, i.quantity_reserved, i.level_sku, i.location_id,
        i.location_code, i.location_active,

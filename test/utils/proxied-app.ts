@@ -74,7 +74,7 @@ export function whileUserRowLocked<T>(userId: string, fn: (holder: Client) => Pr
 /**
  * whileHolding order `orderId`'s lock (its row, FOR UPDATE), which is also its history chain
  * head: a request that writes the order's history stops there. The reservation statement locks
- * the stock levels before the order, so it stops with its stock rows locked.
+ * the order first (then the items, the stock levels last), so it stops before it locks anything.
  */
 export function whileOrderLocked<T>(orderId: string, fn: (holder: Client) => Promise<T>): Promise<T> {
   return whileHolding('select id from orders where id = $1 for update', [orderId], fn);
