@@ -1,6 +1,12 @@
 import type { Client } from 'pg';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock, releaseReservations } from './utils/factories';
+import {
+  allocationsOf,
+  chainOf,
+  createOrder,
+  createVariantWithStock,
+  releaseReservations,
+} from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { InsufficientStockError } from '../src/common/errors';
@@ -163,23 +169,6 @@ describe('inventory under concurrency', () => {
     } finally {
       await session.query('rollback');
     }
-  }
-
-  /** Each item's allocation counter next to what its reservations say it must be. */
-  async function allocations(itemIds: string[]) {
-    return sql<{ id: string; quantity_allocated: number; expected: number }>(
-      app,
-      `select i.id, i.quantity_allocated,
-              coalesce((select sum(case when r.is_active then r.quantity_reserved else r.quantity_fulfilled end)
-                          from inventory_reservations r where r.order_item_id = i.id), 0)::int as expected
-         from order_items i where i.id = any(?::uuid[]) order by i.id`,
-      [`{${itemIds.join(',')}}`],
-    );
-  }
-
-  async function chainOf(orderId: string) {
-    const res = await http(app).get(`/api/v1/orders/${orderId}/history/verify`).set(admin.auth).expect(200);
-    return res.body as { valid: boolean; entries: number; firstBrokenEntryId: string | null };
   }
 
   it('200 concurrent 1-unit reservations on 50 on hand: exactly 50 created, 150 × INSUFFICIENT_STOCK', async () => {
@@ -435,9 +424,9 @@ describe('inventory under concurrency', () => {
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 2 });
     expect(await activeHeld(variant, location)).toBe(2);
-    const [row] = await allocations([item.id]);
+    const [row] = await allocationsOf(app, [item.id]);
     expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
-    expect(await chainOf(item.order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, item.order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
   });
 
   it('the sweeper queued on the lock of an order whose expired hold it releases waits without the stock level', async () => {
@@ -467,7 +456,7 @@ describe('inventory under concurrency', () => {
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 3 });
     expect(await activeHeld(variant, location)).toBe(3);
-    expect(await allocations([expiring.id, other.id])).toEqual(
+    expect(await allocationsOf(app, [expiring.id, other.id])).toEqual(
       [
         { id: expiring.id, quantity_allocated: 0, expected: 0 },
         { id: other.id, quantity_allocated: 3, expected: 3 },
@@ -500,7 +489,7 @@ describe('inventory under concurrency', () => {
       await holder.end();
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 2 });
-    const [row] = await allocations([item.id]);
+    const [row] = await allocationsOf(app, [item.id]);
     expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
     const [{ n }] = await sql<{ n: number }>(
       app,
@@ -508,7 +497,11 @@ describe('inventory under concurrency', () => {
       [item.order.id],
     );
     expect(n).toBe(1);
-    expect(await chainOf(item.order.id)).toEqual({ valid: true, entries: 2, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, item.order.id)).toEqual({
+      valid: true,
+      entries: 2,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('a flash sale on one stock level racing releases, expired holds and sweeps of the same orders: every request ends cleanly, counters exact', async () => {
@@ -554,11 +547,14 @@ describe('inventory under concurrency', () => {
     const row = await level(variant, location);
     expect(row.quantity_reserved).toBeLessThanOrEqual(row.quantity_on_hand);
     expect(await activeHeld(variant, location)).toBe(row.quantity_reserved);
-    for (const allocation of await allocations(items.map((item) => item.id))) {
+    for (const allocation of await allocationsOf(
+      app,
+      items.map((item) => item.id),
+    )) {
       expect(allocation.quantity_allocated).toBe(allocation.expected);
       expect(allocation.quantity_allocated).toBeLessThanOrEqual(6);
     }
-    for (const item of items) expect((await chainOf(item.order.id)).valid).toBe(true);
+    for (const item of items) expect((await chainOf(app, admin, item.order.id)).valid).toBe(true);
     // Every expired hold ended: released by a reservation's own release or by a sweep.
     const [{ active }] = await sql<{ active: number }>(
       app,

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { whileOrderLocked } from './utils/proxied-app';
 import { createTestApp, createUser, http, sql, TestApp, TestUser } from './utils/app';
-import { createOrder, createVariantWithStock } from './utils/factories';
+import { allocationsOf, chainOf, createOrder, createVariantWithStock } from './utils/factories';
 import { UserRole } from '../src/identity/user-role.enum';
 import { OrderStatus } from '../src/orders/order-status.enum';
 import { ProductVariant } from '../src/catalog/product-variant.entity';
@@ -87,23 +87,6 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     return row;
   }
 
-  /** Each item's allocation counter next to what its reservations say it must be. */
-  async function allocations(itemIds: string[]) {
-    return sql<{ id: string; quantity_allocated: number; expected: number }>(
-      app,
-      `select i.id, i.quantity_allocated,
-              coalesce((select sum(case when r.is_active then r.quantity_reserved else r.quantity_fulfilled end)
-                          from inventory_reservations r where r.order_item_id = i.id), 0)::int as expected
-         from order_items i where i.id = any(?::uuid[]) order by i.id`,
-      [`{${itemIds.join(',')}}`],
-    );
-  }
-
-  async function verify(orderId: string) {
-    const res = await http(app).get(`/api/v1/orders/${orderId}/history/verify`).set(admin.auth).expect(200);
-    return res.body as { valid: boolean; entries: number; firstBrokenEntryId: string | null };
-  }
-
   it('takes BEGIN, one statement and COMMIT (authentication aside)', async () => {
     const { variant, location } = await createVariantWithStock(app, 10);
     const { order, items } = await createOrder(app, customer.user, [{ variant, quantity: 3 }]);
@@ -124,7 +107,11 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     expect(transaction[0]).toMatch(/^begin/i);
     expect(transaction[2]).toMatch(/^commit/i);
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 2, held: 2 });
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 3, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 3,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('a refused reservation costs no more, and writes nothing', async () => {
@@ -146,7 +133,11 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     // BEGIN, the statement, ROLLBACK.
     expect(sent.filter((statement) => !isAuthLookup(statement))).toHaveLength(3);
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 1, quantity_reserved: 0, held: 0 });
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 1, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 1,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('30 concurrent reservations on one stock level never oversell; counters equal the active holds', async () => {
@@ -174,7 +165,10 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       expect(res.body.code).toBe('INSUFFICIENT_STOCK');
     }
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 17, quantity_reserved: 17, held: 17 });
-    const rows = await allocations(orders.map(({ items }) => items[0].id));
+    const rows = await allocationsOf(
+      app,
+      orders.map(({ items }) => items[0].id),
+    );
     expect(rows).toHaveLength(orders.length);
     for (const row of rows) expect(row.quantity_allocated).toBe(row.expected);
     expect(rows.reduce((sum, row) => sum + row.quantity_allocated, 0)).toBe(17);
@@ -184,7 +178,7 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
         `select count(*)::int as reserved from inventory_reservations where order_id = ?`,
         [order.id],
       );
-      expect(await verify(order.id)).toEqual({
+      expect(await chainOf(app, admin, order.id)).toEqual({
         valid: true,
         entries: 1 + reserved,
         firstBrokenEntryId: null,
@@ -220,7 +214,7 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     for (const res of responses.filter((r) => r.status === 409)) {
       expect(res.body.detail).toMatch(/units already reserved or fulfilled/);
     }
-    const [row] = await allocations([items[0].id]);
+    const [row] = await allocationsOf(app, [items[0].id]);
     expect(row).toMatchObject({ quantity_allocated: 5, expected: 5 });
     const first = await level(a.variant, a.location);
     const [other] = await sql<{ quantity_reserved: number }>(
@@ -230,7 +224,11 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     );
     expect(first.quantity_reserved + other.quantity_reserved).toBe(5);
     expect(first.quantity_reserved).toBe(first.held);
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 6, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 6,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('reservations racing releases of the same item keep its allocation, the stock counter and the chain exact', async () => {
@@ -253,14 +251,14 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     // Every answer is a success or the item's own limit (never a deadlock or a server error).
     for (const res of raced) expect([200, 201, 409]).toContain(res.status);
     expect(raced.slice(0, 6).every((res) => res.status === 200)).toBe(true);
-    const [row] = await allocations([items[0].id]);
+    const [row] = await allocationsOf(app, [items[0].id]);
     expect(row.quantity_allocated).toBe(row.expected);
     expect(row.quantity_allocated).toBeLessThanOrEqual(10);
     expect(row.quantity_allocated).toBe(raced.slice(6).filter((res) => res.status === 201).length);
     const counters = await level(variant, location);
     expect(counters.quantity_reserved).toBe(counters.held);
     expect(counters.held).toBe(row.quantity_allocated);
-    expect((await verify(order.id)).valid).toBe(true);
+    expect((await chainOf(app, admin, order.id)).valid).toBe(true);
   });
 
   it('a released hold gives its units back to the item: reserve, release, reserve again up to the quantity', async () => {
@@ -277,10 +275,14 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     await reserve({ ...body, quantity: 1 }).expect(409);
     await http(app).post(`/api/v1/reservations/${first.body.id}/release`).set(warehouse.auth).expect(200);
     await reserve(body).expect(201);
-    const [row] = await allocations([items[0].id]);
+    const [row] = await allocationsOf(app, [items[0].id]);
     expect(row).toMatchObject({ quantity_allocated: 2, expected: 2 });
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 10, quantity_reserved: 2, held: 2 });
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 4, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 4,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('a fulfillment move (picking → packing) takes BEGIN, one statement and COMMIT, its entry chained', async () => {
@@ -319,7 +321,7 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       description: expect.stringMatching(/^Fulfillment FUL-\S+ moved from picking to packing$/),
       additionalData: { fulfillmentId: created.body.id, from: 'picking', to: 'packing' },
     });
-    expect((await verify(order.id)).valid).toBe(true);
+    expect((await chainOf(app, admin, order.id)).valid).toBe(true);
   });
 
   /** Statements of a request, authentication aside. */
@@ -423,7 +425,11 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       'confirmed',
     ]);
     expect((await trail(order.id))[3]).toMatchObject({ old_status: 'pending', new_status: 'confirmed' });
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 4, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 4,
+      firstBrokenEntryId: null,
+    });
   });
 
   it('a refused confirmation (too little stock) costs no more than the confirmation read, and writes nothing', async () => {
@@ -460,7 +466,7 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     });
     const [order] = await sql<{ version: number }>(app, 'select version from orders where id = ?', [orderId]);
     expect(order.version).toBeGreaterThan(1);
-    expect(await verify(orderId)).toMatchObject({ valid: true });
+    expect(await chainOf(app, admin, orderId)).toMatchObject({ valid: true });
   });
 
   it('shipping takes BEGIN, two statements and COMMIT: stock leaves the location, the order ships with its last parcel', async () => {
@@ -482,14 +488,14 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     expect(second).toHaveLength(4);
     expect(await orderStatus(orderId)).toBe('shipped');
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 7, quantity_reserved: 0, held: 0 });
-    const [row] = await allocations([itemId]);
+    const [row] = await allocationsOf(app, [itemId]);
     expect(row).toMatchObject({ quantity_allocated: 3, expected: 3 });
     const shipped = (await trail(orderId)).filter((e) => e.action === 'shipped');
     expect(shipped).toEqual([
       { action: 'shipped', old_status: null, new_status: null },
       { action: 'shipped', old_status: 'processing', new_status: 'shipped' },
     ]);
-    expect(await verify(orderId)).toMatchObject({ valid: true });
+    expect(await chainOf(app, admin, orderId)).toMatchObject({ valid: true });
   });
 
   it('concurrent confirmations of orders competing for one stock level never oversell', async () => {
@@ -508,13 +514,13 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     for (const [index, { order, items }] of orders.entries()) {
       const confirmed = responses[index].status === 200;
       expect(await orderStatus(order.id)).toBe(confirmed ? 'confirmed' : 'pending');
-      const [row] = await allocations([items[0].id]);
+      const [row] = await allocationsOf(app, [items[0].id]);
       expect(row).toEqual({
         id: items[0].id,
         quantity_allocated: confirmed ? 3 : 0,
         expected: confirmed ? 3 : 0,
       });
-      expect(await verify(order.id)).toEqual({
+      expect(await chainOf(app, admin, order.id)).toEqual({
         valid: true,
         entries: confirmed ? 3 : 1,
         firstBrokenEntryId: null,
@@ -539,9 +545,9 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       ]);
       expect(shipped.filter((e) => e.new_status === null)).toHaveLength(2);
       expect(await level(variant, location)).toEqual({ quantity_on_hand: 6, quantity_reserved: 0, held: 0 });
-      const [row] = await allocations([itemId]);
+      const [row] = await allocationsOf(app, [itemId]);
       expect(row).toMatchObject({ quantity_allocated: 4, expected: 4 });
-      expect(await verify(orderId)).toMatchObject({ valid: true });
+      expect(await chainOf(app, admin, orderId)).toMatchObject({ valid: true });
     }
   });
 
@@ -570,10 +576,14 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
     });
     expect(reservation?.status).toBe(201);
     expect(confirmation).toMatchObject({ status: 200, body: { status: 'confirmed' } });
-    const [row] = await allocations([items[0].id]);
+    const [row] = await allocationsOf(app, [items[0].id]);
     expect(row).toMatchObject({ quantity_allocated: 3, expected: 3 });
     expect(await level(variant, location)).toEqual({ quantity_on_hand: 100, quantity_reserved: 3, held: 3 });
-    expect(await verify(order.id)).toEqual({ valid: true, entries: 4, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toEqual({
+      valid: true,
+      entries: 4,
+      firstBrokenEntryId: null,
+    });
   });
   it('a payment, a refund and a delivery take BEGIN, the order lock, one statement and COMMIT, plus the answer', async () => {
     const { variant } = await createVariantWithStock(app, 10);
@@ -601,6 +611,6 @@ describe('write commands in round trips: POST /reservations (and races), fulfill
       'delivered',
       'refunded',
     ]);
-    expect(await verify(order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
+    expect(await chainOf(app, admin, order.id)).toMatchObject({ valid: true, firstBrokenEntryId: null });
   });
 });

@@ -234,3 +234,28 @@ export async function stockCountersOf(
   );
   return row;
 }
+
+/** Each item's allocation counter next to what its reservations say it must be (by SQL, by item id). */
+export async function allocationsOf(
+  app: TestApp,
+  itemIds: string[],
+): Promise<{ id: string; quantity_allocated: number; expected: number }[]> {
+  return sql<{ id: string; quantity_allocated: number; expected: number }>(
+    app,
+    `select i.id, i.quantity_allocated,
+            coalesce((select sum(case when r.is_active then r.quantity_reserved else r.quantity_fulfilled end)
+                        from inventory_reservations r where r.order_item_id = i.id), 0)::int as expected
+       from order_items i where i.id = any(?::uuid[]) order by i.id`,
+    [`{${itemIds.join(',')}}`],
+  );
+}
+
+/** The order's history chain as GET /orders/:id/history/verify reports it (asked as the given admin). */
+export async function chainOf(
+  app: TestApp,
+  admin: TestUser,
+  orderId: string,
+): Promise<{ valid: boolean; entries: number; firstBrokenEntryId: string | null }> {
+  const res = await http(app).get(`/api/v1/orders/${orderId}/history/verify`).set(admin.auth).expect(200);
+  return res.body as { valid: boolean; entries: number; firstBrokenEntryId: string | null };
+}
