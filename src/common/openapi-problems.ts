@@ -176,7 +176,7 @@ const keyInUse = (c: ExampleContext) =>
 
 /** Operations that move an order, a fulfillment or a reservation from one status to another. */
 const TRANSITIONS =
-  /\/(confirm|cancel|ship|deliver|return|refund|payments|status|release|fulfil|extend)\b|\/\{[^}]+\}$/;
+  /\/(confirm|cancel|ship|deliver|returns?|refunds?|payments|status|release|fulfil|extend)\b|\/\{[^}]+\}$/;
 /** Operations that take stock. */
 const TAKES_STOCK = /\/(confirm|reservations|fulfillments|ship|stock-levels)\b/;
 
@@ -220,7 +220,7 @@ function examplesFor(status: number, context: ExampleContext): Record<string, Js
           shortages: [{ productVariantId: UUID_EXAMPLE, sku: 'TSHIRT-BLK-M', requested: 3, available: 1 }],
         });
       }
-      if (/\/refund\b/.test(c.path)) {
+      if (/\/refunds?\b/.test(c.path)) {
         examples.REFUND_TOO_LARGE = example(
           409,
           'CONFLICT',

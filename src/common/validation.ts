@@ -7,13 +7,23 @@ export const MAX_TIMESTAMP_LENGTH = 35;
 
 /**
  * Every failed constraint as `{field, message}`, nested fields by their path (`items.0.quantity`).
- * A `null` where none is taken says only that (not also "must be a string", "must be longer…").
+ * A `null` where none is taken says only that (not also "must be a string", "must be longer…"),
+ * and so does a required field that is missing ("is required"; an optional field's constraints
+ * are not checked when it is absent, so a failed one on an absent value means a required field).
+ * The values themselves are never part of the answer.
  */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const constraints = error.constraints ?? {};
-    const messages = NOT_NULL in constraints ? [constraints[NOT_NULL]] : Object.values(constraints);
+    const missing =
+      Object.hasOwn(error, 'value') && error.value === undefined && Object.keys(constraints).length > 0;
+    const messages =
+      NOT_NULL in constraints
+        ? [constraints[NOT_NULL]]
+        : missing
+          ? ['is required']
+          : Object.values(constraints);
     const own = messages.map((message) => ({
       field,
       message: /^property \S+ should not exist$/.test(message) ? 'is not an allowed field' : message,
@@ -45,7 +55,8 @@ export class AppValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       transform: true,
       transformOptions: { enableImplicitConversion: false },
-      validationError: { target: false, value: false },
+      // The value only tells a missing field from a wrong one (flattenValidationErrors); it is not answered.
+      validationError: { target: false, value: true },
       exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
     });
   }

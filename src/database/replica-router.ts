@@ -156,12 +156,14 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
   /**
    * After a write of `userId` committed: remembers the primary's WAL position, which covers that
    * commit, so the user's next reads wait for a replica that has replayed it (or use the primary).
+   * The insert position, not the write position: with `synchronous_commit = off` a commit record
+   * may still sit in the WAL buffers, behind the write position, when COMMIT returns.
    */
   async rememberWrite(userId: string): Promise<void> {
     if (!this.enabled) return;
     try {
       const [row] = await this.driver!.primaryConnection().execute<{ lsn: string }[]>(
-        'select pg_current_wal_lsn()::text as lsn',
+        'select pg_current_wal_insert_lsn()::text as lsn',
       );
       const lsn = parseLsn(row?.lsn);
       await this.positions!.remember(userId, lsn ?? UNKNOWN_POSITION);

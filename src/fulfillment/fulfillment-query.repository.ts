@@ -67,7 +67,8 @@ export const FULFILLMENT_SORT_FIELDS: Readonly<Record<FulfillmentSortField, Fulf
 
 /** What a list may be filtered by; every field optional, all given ones must hold. */
 export interface FulfillmentFilter {
-  status?: FulfillmentStatus;
+  /** Any of these statuses. */
+  statuses?: readonly FulfillmentStatus[];
   warehouseLocation?: string;
   assignedToId?: string;
   orderId?: string;
@@ -111,7 +112,10 @@ function whereOf(filter: FulfillmentFilter): { where: string; params: unknown[] 
     conditions.push(condition);
     params.push(value);
   };
-  if (filter.status) add('status = ?', filter.status);
+  if (filter.statuses?.length) {
+    conditions.push(`status in (${filter.statuses.map(() => '?').join(', ')})`);
+    params.push(...filter.statuses);
+  }
   if (filter.warehouseLocation) add('warehouse_location = ?', filter.warehouseLocation);
   if (filter.assignedToId) add('assigned_to_id = ?', filter.assignedToId);
   if (filter.orderId) add('order_id = ?', filter.orderId);

@@ -53,7 +53,7 @@ export class FulfillmentQueryService {
   list(query: ListFulfillmentsQueryDto): Promise<Page<FulfillmentResponse>> {
     // A bad instant is named before a bad sort.
     const filter: FulfillmentFilter = {
-      status: query.status,
+      statuses: query.status,
       warehouseLocation: query.warehouseLocation,
       assignedToId: query.assignedToId,
       orderId: query.orderId,
@@ -73,7 +73,7 @@ export class FulfillmentQueryService {
    * everything else, newest first.
    */
   byAssignee(userId: string, query: MyFulfillmentsQueryDto): Promise<Page<FulfillmentResponse>> {
-    return this.page({ assignedToId: userId, status: query.status }, 'queue', query);
+    return this.page({ assignedToId: userId, statuses: query.status }, 'queue', query);
   }
 
   /** Counts per status (all eight, zeros included) and average seconds per stage, in SQL. */

@@ -51,7 +51,7 @@ export class FulfillmentStatusService {
   ) {}
 
   /**
-   * One move (docs/data-access.md, "Fulfillment moves"): every move but shipping is ONE statement
+   * One move (docs/data-access.md, "POST /fulfillments/:id/status"): every move but shipping is ONE statement
    * (FulfillmentRepository.move), the first picking of a confirmed order included (it also moves
    * the order to processing, with its `processing_started` entry); shipping is two (ship()). A
    * refused move answers from what the statement read under its locks, without writing.

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
+import { MayReadFromReplica } from '../database/read-replicas';
 import { ApiProblems } from '../common/openapi';
 import { UserRole } from '../identity/user-role.enum';
 import { EventsService } from './events.service';
@@ -13,6 +14,10 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  // A replica's snapshot is an MVCC snapshot of the primary's transactions as far as it has
+  // replayed: the entries below its xmin are final there too, and a replica that has replayed less
+  // holds a smaller xmin, so a cursor taken on one server never skips an entry on another.
+  @MayReadFromReplica()
   @ApiOperation({
     summary:
       'Order events, oldest first, from an opaque cursor: following nextCursor yields every event exactly once, also when transactions commit out of order (roles: admin, support)',

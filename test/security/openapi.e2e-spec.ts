@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestApp, http, TestApp } from '../utils/app';
+import { createTestApp, createUser, http, TestApp } from '../utils/app';
+import { createVariantWithStock } from '../utils/factories';
+import { placeOrder } from '../utils/orders';
+import { UserRole } from '../../src/identity/user-role.enum';
 import { OpenApiDocument, OpenApiOperation, operationsOf, resolve, rolesOf } from './security-world';
 
 const STORED = join(__dirname, '..', '..', 'docs', 'openapi.json');
@@ -265,6 +268,38 @@ describe('OpenAPI document quality', () => {
     );
     expect(members('ValidationProblem')).toEqual(['errors']);
     expect(members('RateLimitedProblem')).toEqual(['retryAfter']);
+  });
+
+  it('the order actions that refuse a pending order with INVALID_TRANSITION show that code among their 409 examples', async () => {
+    const [admin, customer] = await Promise.all([
+      createUser(app, UserRole.ADMIN),
+      createUser(app, UserRole.CUSTOMER),
+    ]);
+    const { variant } = await createVariantWithStock(app, 5);
+    const order = await placeOrder(app, admin, customer.user, [{ variant, quantity: 1 }]);
+    const bodies: Record<string, object | undefined> = {
+      refunds: { amount: '1.00', reason: 'Goodwill' },
+      returns: { items: [{ orderItemId: order.items[0].id, quantity: 1, restock: true }] },
+      deliver: undefined,
+      'return-request': { reason: 'Too small', items: [{ orderItemId: order.items[0].id, quantity: 1 }] },
+    };
+    for (const [action, body] of Object.entries(bodies)) {
+      const res = await http(app).post(`/api/v1/orders/${order.id}/${action}`).set(admin.auth).send(body);
+      expect({ action, status: res.status, code: res.body.code }).toEqual({
+        action,
+        status: 409,
+        code: 'INVALID_TRANSITION',
+      });
+      const documented = (
+        document.paths[`/api/v1/orders/{id}/${action}`].post.responses['409'] as {
+          content: Record<string, { examples: Record<string, { value: Schema }> }>;
+        }
+      ).content['application/problem+json'].examples;
+      expect({ action, codes: Object.values(documented).map(({ value }) => value.code) }).toEqual({
+        action,
+        codes: expect.arrayContaining(['INVALID_TRANSITION']),
+      });
+    }
   });
 
   it('every request body property has an example', () => {

@@ -13,7 +13,10 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /** Calls of statements on `orders` / `order_notes` the replica itself has executed (pg_stat_statements). */
-async function replicaCalls(session: Client, table: 'orders' | 'order_notes'): Promise<number> {
+async function replicaCalls(
+  session: Client,
+  table: 'orders' | 'order_notes' | 'order_history',
+): Promise<number> {
   const { rows } = await session.query<{ calls: string }>(
     `select coalesce(sum(calls), 0)::text as calls from pg_stat_statements
       where query ~* $1 and query !~* 'pg_stat_statements'`,
@@ -97,6 +100,19 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
     }
     // Statements on orders ran on the replica (pg_stat_statements there counts only what it executed).
     expect((await replicaCalls(replica!, 'orders')) - before).toBeGreaterThanOrEqual(10);
+    // The event feed too, followed page by page across both instances.
+    const feedBefore = await replicaCalls(replica!, 'order_history');
+    let cursor: string | undefined;
+    for (let i = 0; i < 4; i++) {
+      const after = cursor ? `&after=${encodeURIComponent(cursor)}` : '';
+      const res = await call(i % 2 ? a.url : b.url, 'GET', `/api/v1/events?limit=5${after}`, {
+        token: admin,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data.length).toBeGreaterThan(0);
+      cursor = res.body.nextCursor as string;
+    }
+    expect((await replicaCalls(replica!, 'order_history')) - feedBefore).toBeGreaterThanOrEqual(4);
     const { rows } = await replica!.query<{ n: number }>(
       `select count(*)::int as n from pg_stat_activity where application_name = 'oms-replica-read'`,
     );

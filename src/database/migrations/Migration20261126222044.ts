@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The complete OMS data model (DESIGN.md §3). Generated with `mikro-orm migration:create --initial`,
+ * The complete OMS data model (docs/architecture.md §3). Generated with `mikro-orm migration:create --initial`,
  * reviewed, and extended with what the ORM does not model: number sequences and the trigger that
  * makes order_history append-only in the database.
  */

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
@@ -10,6 +11,7 @@ import {
   MultiLine,
   Nullable,
   Optional,
+  QueryList,
   SingleLine,
 } from '../../common/field-decorators';
 
@@ -137,11 +139,27 @@ export class UpdatePackingDetailsDto {
   packingNotes?: string | null;
 }
 
+/** `status` of the fulfillment lists: one status or several, in the one list syntax of query filters. */
+function StatusFilter(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
+      enum: FulfillmentStatus,
+      isArray: true,
+      maxItems: 8,
+      description:
+        'Repeat (`status=pending&status=picking`) or comma-separate (`status=pending,picking`) for several',
+    }),
+    Optional(),
+    QueryList(),
+    ArrayMaxSize(8),
+    IsEnum(FulfillmentStatus, { each: true }),
+  );
+}
+
 export class ListFulfillmentsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
-  @Optional()
-  @IsEnum(FulfillmentStatus)
-  status?: FulfillmentStatus;
+  @StatusFilter()
+  status?: FulfillmentStatus[];
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
   @Optional()
@@ -171,10 +189,8 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
 
 /** Sorting is fixed for the queue: open work first (oldest first), then the rest (newest first). */
 export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as const) {
-  @ApiPropertyOptional({ enum: FulfillmentStatus, enumName: 'FulfillmentStatus' })
-  @Optional()
-  @IsEnum(FulfillmentStatus)
-  status?: FulfillmentStatus;
+  @StatusFilter()
+  status?: FulfillmentStatus[];
 }
 
 export class FulfillmentStatisticsQueryDto {
