@@ -2,15 +2,19 @@
 # The README's two lines on a fresh clone in a 0700 folder (`mktemp -d`, like root's home), as the
 # user running CI (root on most CI machines and cloud VMs, where the embedded PostgreSQL runs as the
 # unprivileged `postgres` user, which cannot enter that folder):
-#   npm ci && npm start   → /health/ready answers and the demo admin logs in;
+#   npm ci && npm start   → /health/ready answers and the demo admin logs in; as root, the data and
+#                           staged binaries have the owners and modes docs/operations.md §11 gives
+#                           and nothing under /var/lib/oms-embedded is world-writable;
+#   npm start again       → the same data: a user created by the first start logs in;
 #   npm test              → without DATABASE_URL, so the Jest global setup starts the embedded
-#                           PostgreSQL. Only a few test files (FRESH_CLONE_TESTS): the full suite
-#                           already ran earlier in CI; the point is the embedded setup from this clone.
+#                           PostgreSQL. A set of database-heavy test files (FRESH_CLONE_TESTS; set it
+#                           to " " for the whole suite): the full suite already ran earlier in CI on
+#                           PostgreSQL 15; the point is the embedded setup from this clone.
 # Cleans up the clone, the PostgreSQL it started and that PostgreSQL's data, whatever happens.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
 PORT="${FRESH_CLONE_PORT:-3918}"
-TESTS="${FRESH_CLONE_TESTS:-test/http-framework-errors.e2e-spec.ts src/common/problem.filter.spec.ts}"
+TESTS="${FRESH_CLONE_TESTS:-test/http-framework-errors.e2e-spec.ts src/common/problem.filter.spec.ts test/migrations.e2e-spec.ts test/inventory-concurrency.e2e-spec.ts test/connection-failures.e2e-spec.ts test/idempotency.e2e-spec.ts}"
 EMBEDDED_ROOT=/var/lib/oms-embedded
 
 WORK="$(mktemp -d)"
@@ -61,22 +65,61 @@ cd "$CLONE"
 unset DATABASE_URL REDIS_URL OMS_DATA_DIR
 npm ci --no-audit --no-fund --prefer-offline
 
+API="http://127.0.0.1:${PORT}/api/v1"
+# Starts `npm start` in the clone and waits for /health/ready.
+start_app() {
+  LOG="$WORK/start-$1.log"
+  PORT="$PORT" EMBEDDED_PG_PORT="${FRESH_CLONE_PG_PORT:-54392}" setsid npm start >"$LOG" 2>&1 &
+  APP=$!
+  START=$(date +%s)
+  until curl -fsS "http://127.0.0.1:${PORT}/health/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$APP" 2>/dev/null; then echo "npm start exited before it was ready:"; cat "$LOG"; exit 1; fi
+    if [ $(( $(date +%s) - START )) -gt 150 ]; then echo "not ready within 150 s:"; tail -50 "$LOG"; exit 1; fi
+    sleep 1
+  done
+}
+stop_app() {
+  kill -TERM -- "-$APP"
+  for _ in $(seq 1 60); do kill -0 -- "-$APP" 2>/dev/null || break; sleep 0.5; done
+  APP=""
+}
+token_of() {
+  curl -fsS -X POST "$API/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"$2\"}" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p'
+}
+
 echo "== npm start"
-LOG="$WORK/start.log"
-PORT="$PORT" EMBEDDED_PG_PORT="${FRESH_CLONE_PG_PORT:-54392}" setsid npm start >"$LOG" 2>&1 &
-APP=$!
-START=$(date +%s)
-until curl -fsS "http://127.0.0.1:${PORT}/health/ready" >/dev/null 2>&1; do
-  if ! kill -0 "$APP" 2>/dev/null; then echo "npm start exited before it was ready:"; cat "$LOG"; exit 1; fi
-  if [ $(( $(date +%s) - START )) -gt 150 ]; then echo "not ready within 150 s:"; tail -50 "$LOG"; exit 1; fi
-  sleep 1
-done
-curl -fsS -X POST "http://127.0.0.1:${PORT}/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"admin@oms.local","password":"admin-password-123"}' | grep -q '"accessToken"'
+start_app first
+ADMIN_TOKEN="$(token_of admin@oms.local admin-password-123)"
+[ -n "$ADMIN_TOKEN" ] || { echo "the demo admin cannot log in"; exit 1; }
 echo "ready after $(( $(date +%s) - START )) s; the demo admin logs in"
-kill -TERM -- "-$APP"
-for _ in $(seq 1 60); do kill -0 -- "-$APP" 2>/dev/null || break; sleep 0.5; done
-APP=""
+MARK="fresh-clone-$(date +%s)@oms.local"
+curl -fsS -X POST "$API/users" -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
+  -d "{\"email\":\"$MARK\",\"password\":\"fresh-clone-password\",\"fullName\":\"Fresh Clone\",\"role\":\"support\"}" >/dev/null
+stop_app
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "== as root: owners and modes"
+  owner_mode() { stat -c '%U %a' "$1"; }
+  if [ "$(stat -c %U "$EMBEDDED_ROOT")" != root ] || [ -n "$(find "$EMBEDDED_ROOT" -maxdepth 0 -perm /022)" ]; then
+    echo "$EMBEDDED_ROOT: $(owner_mode "$EMBEDDED_ROOT"), want owned by root and writable by root only"; exit 1
+  fi
+  [ "$(owner_mode "$DATA")" = "postgres 700" ] || { echo "$DATA: $(owner_mode "$DATA"), want postgres 700"; exit 1; }
+  WRITABLE="$(find "$EMBEDDED_ROOT" -xdev -perm -0002 ! -type l -print -quit)"
+  [ -z "$WRITABLE" ] || { echo "world-writable: $WRITABLE"; exit 1; }
+  for staged in "$EMBEDDED_ROOT"/postgres-*; do
+    [ -e "$staged" ] || continue
+    OTHERS="$(find "$staged" -xdev ! -user root -print -quit)"
+    [ -z "$OTHERS" ] || { echo "staged binaries not owned by root: $OTHERS"; exit 1; }
+  done
+  echo "data $(owner_mode "$DATA") in $DATA; nothing world-writable under $EMBEDDED_ROOT"
+fi
+
+echo "== npm start again: the same data"
+start_app second
+[ -n "$(token_of "$MARK" fresh-clone-password)" ] || { echo "the user created by the first start is gone"; cat "$LOG"; exit 1; }
+echo "ready after $(( $(date +%s) - START )) s; the user created by the first start logs in"
+stop_app
 
 echo "== npm test (no DATABASE_URL) -- $TESTS"
 # shellcheck disable=SC2086 # a list of files

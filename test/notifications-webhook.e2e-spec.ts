@@ -10,7 +10,9 @@ import { NotificationDispatcherJob } from '../src/notes/notification-dispatcher.
 import { verifyWebhookSignature } from '../src/notes/webhook-signature';
 
 const SECRET = 'webhook-test-secret-0123456789';
-const TIMEOUT_MS = 500;
+// Well above a send's time on a loaded machine (two app instances share this process): a send that
+// only looked slow would count as a failed attempt and be retried.
+const TIMEOUT_MS = 1500;
 
 interface Delivery {
   method: string;
@@ -270,7 +272,7 @@ describe('customer notifications over a signed webhook', () => {
     expect(perRound[0].reduce((a, b) => a + b, 0)).toBe(15);
     for (const row of queued) expect(receiver.forNotification(row.id)).toHaveLength(1);
     const after = await outbox(...orders);
-    expect(after.every((row) => row.status === 'sent' && row.attempts === 1)).toBe(true);
+    expect(after.filter((row) => row.status !== 'sent' || row.attempts !== 1)).toEqual([]);
     const [{ pending }] = await sql<{ pending: number }>(
       app,
       `select count(*)::int as pending from order_notes where order_id in (?) and notified_at is null`,
