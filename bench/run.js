@@ -23,6 +23,7 @@ const report = require('./lib/report');
 const { SqlTrace, traceScenarios } = require('./lib/sql-trace');
 const { availability, measure } = require('./lib/measure');
 const { correctness } = require('./lib/correctness');
+const webhooks = require('./lib/webhooks');
 
 const ROOT = db.ROOT;
 const OMS_PORT = Number(process.env.BENCH_OMS_PORT ?? 3901);
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     else if (key === 'connections') args.connections = Number(value);
     else if (key === 'trace-sql') args.traceSql = true;
     else if (key === 'profile') args.profile = value;
+    else if (key === 'webhooks') args.webhooks = Math.max(1, Number(value ?? 3));
     else throw new Error(`Unknown option ${arg}`);
   }
   return args;
@@ -174,7 +176,9 @@ async function main() {
   }
 
   const secret = randomBytes(32).toString('hex');
-  const env = appEnv(url, secret);
+  const env = { ...appEnv(url, secret), ...(args.webhooks ? webhooks.webhookEnv() : {}) };
+  const receiver = args.webhooks ? await webhooks.startReceiver() : null;
+  if (receiver) cleanups.push(() => receiver.close());
   const omsUrl = `http://127.0.0.1:${OMS_PORT}`;
   const minimalUrl = `http://127.0.0.1:${MINIMAL_PORT}`;
 
@@ -218,6 +222,10 @@ async function main() {
   const tokens = {};
   for (const role of ['admin', 'support', 'warehouse']) {
     tokens[role] = await login(omsUrl, fx.users[role].email, fx.users[role].password);
+  }
+  if (receiver) {
+    await webhooks.subscribe(omsUrl, API, tokens.admin, receiver.url, args.webhooks);
+    log(`${args.webhooks} webhook subscriptions to every event, delivered to ${receiver.url}`);
   }
   const all = buildScenarios(fx, tokens);
   const selected = args.only ? all.filter((s) => args.only.includes(s.id)) : all;
@@ -321,6 +329,7 @@ async function main() {
       `audit chains verified: ${checks.chainsVerified}, broken: ${checks.chainsBroken} → ${checks.ok ? 'OK' : 'BROKEN'}`,
   );
 
+  if (receiver) log(`webhook deliveries received during the run: ${receiver.received()}`);
   const sorted = [...coldStartRuns].sort((a, b) => a - b);
   const result = {
     startedAt: startedAt.toISOString(),
@@ -339,6 +348,7 @@ async function main() {
         DB_POOL_MAX: env.DB_POOL_MAX,
       },
       omsNodeArgs,
+      webhooks: receiver ? { subscriptions: args.webhooks, deliveriesReceived: receiver.received() } : null,
     },
     data: { ...fx.counts, historyOrderEntries: fx.historyOrder.entries, generateSec },
     scenarios: rows,
