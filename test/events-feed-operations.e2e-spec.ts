@@ -15,7 +15,9 @@ import { migrate } from '../src/database/migrate';
 import { UnitOfWork } from '../src/common/unit-of-work';
 import { OrderHistoryService } from '../src/history/order-history.service';
 import { OrderHistoryAction } from '../src/history/order-history-action.enum';
-import { WebhookDispatcherJob } from '../src/integrations/webhook-dispatcher.job';
+import { FANOUT_BATCH, WebhookDispatcherJob } from '../src/integrations/webhook-dispatcher.job';
+import { HistoryFeedRepository } from '../src/history/history-feed.repository';
+import { postNote } from './utils/notes';
 
 const SECRET = 'receiver-secret-0123456789-abcdefghijklmnop';
 const BASE_MS = 60_000;
@@ -120,6 +122,59 @@ describe('event feed operations (e2e, own database)', () => {
       () => job.tick(),
       async () => (await lagGauge()) === 0,
     );
+  });
+
+  it('with no active subscription, passes over the feed without reading it, and a first subscription then gets its events', async () => {
+    const cursor = async () =>
+      (
+        await sql<{ xid: string; order_id: string; sequence: number }>(
+          app,
+          'select xid::text as xid, order_id, sequence from webhook_fanout_cursor',
+        )
+      )[0];
+    await until(
+      () => job.tick(),
+      async () => (await lagGauge()) === 0,
+    );
+    // More history than one batch, written while nobody subscribes.
+    const order = await placeOneItemOrder(app, support, customer);
+    for (let n = 0; n < FANOUT_BATCH + 20; n += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => postNote(app, support, order.id, { note: `note ${n + i}` })),
+      );
+    }
+    const feed = app.get(HistoryFeedRepository);
+    const read = jest.spyOn(feed, 'entriesAfter');
+    try {
+      await job.tick();
+      const rowsRead = (
+        await Promise.all(read.mock.results.map((r) => r.value as Promise<unknown[]>))
+      ).reduce((sum, rows) => sum + rows.length, 0);
+      expect(rowsRead).toBeLessThanOrEqual(FANOUT_BATCH);
+    } finally {
+      read.mockRestore();
+    }
+    const [newest] = await sql<{ xid: string; order_id: string; sequence: number }>(
+      app,
+      `select xid::text as xid, order_id, sequence from order_history
+        order by xid desc, order_id desc, sequence desc limit 1`,
+    );
+    expect(await cursor()).toEqual(newest);
+    expect(await lagGauge()).toBe(0);
+
+    const subscription = await subscribe('/first');
+    await confirmOrder(app, support, order.id);
+    await until(
+      () => job.tick(),
+      () => receiver.received.some((r) => r.path === '/first'),
+    );
+    const [{ n }] = await sql<{ n: number }>(
+      app,
+      'select count(*)::int as n from webhook_deliveries where subscription_id = ?',
+      [subscription],
+    );
+    expect(n).toBe(1);
+    await http(app).delete(`/api/v1/webhook-subscriptions/${subscription}`).set(admin.auth).expect(204);
   });
 
   it('retries with a delay that doubles from WEBHOOK_BACKOFF_BASE_MS up to the one-hour cap, then fails', async () => {

@@ -23,6 +23,12 @@ function probe(url, timeoutMs = 1000) {
  * milliseconds from spawn to that first 200 (polled every 10 ms).
  */
 async function startProcess({ name, args, env, cwd, readyUrl, timeoutMs = 60000, output }) {
+  // Something else answering on the port (another bench run) would pass for this process.
+  if ((await probe(readyUrl, 500)) !== 0) {
+    throw new Error(
+      `${name}: ${readyUrl} already answers; another server holds the port (BENCH_OMS_PORT, BENCH_MINIMAL_PORT)`,
+    );
+  }
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -10,6 +10,14 @@ select extract(epoch from now() - min(h.created_at))::float8 as age
  from order_history h
 where (h.xid, h.order_id, h.sequence) > (?::xid8, ?::uuid, ?::int)
 
+-- src/history/history-feed.repository.ts: HistoryFeedRepository.lastFinalAfter
+select h.xid::text as xid, h.order_id, h.sequence
+ from order_history h
+where h.xid < pg_snapshot_xmin(pg_current_snapshot())
+  and (h.xid, h.order_id, h.sequence) > (?::xid8, ?::uuid, ?::int)
+order by h.xid desc, h.order_id desc, h.sequence desc
+limit 1
+
 -- src/history/history-feed.repository.ts: HistoryFeedRepository.entriesAfter
 select h.id, h.xid::text as xid, h.order_id, o.order_number, h.sequence, h.action, h.old_status,
       h.new_status, h.performed_by_id, h.additional_data, h.created_at

@@ -79,6 +79,20 @@ export class HistoryFeedRepository {
     return Math.max(0, row.age ?? 0);
   }
 
+  /** The position of the newest final entry after `after`; null when there is none. */
+  async lastFinalAfter(after: FeedPosition): Promise<FeedPosition | null> {
+    const [row] = await this.em.execute<{ xid: string; order_id: string; sequence: number }[]>(
+      `select h.xid::text as xid, h.order_id, h.sequence
+         from order_history h
+        where h.xid < pg_snapshot_xmin(pg_current_snapshot())
+          and (h.xid, h.order_id, h.sequence) > (?::xid8, ?::uuid, ?::int)
+        order by h.xid desc, h.order_id desc, h.sequence desc
+        limit 1`,
+      [after.xid, after.orderId, after.sequence],
+    );
+    return row ? { xid: row.xid, orderId: row.order_id, sequence: row.sequence } : null;
+  }
+
   entriesAfter(after: FeedPosition | null, limit: number, filter: FeedFilter = {}): Promise<FeedEntryRow[]> {
     const conditions = ['h.xid < pg_snapshot_xmin(pg_current_snapshot())'];
     const params: unknown[] = [];

@@ -57,6 +57,15 @@ export class HistoryFeedService {
     return (await this.repository.entriesAfter(after, limit, filter)).map(toFeedEntry);
   }
 
+  /**
+   * The position of the newest final entry after `after` (null: none), for a reader that wants to
+   * move past everything final without reading it. Refuses like entriesAfter.
+   */
+  async lastFinalAfter(after: FeedPosition): Promise<FeedPosition | null> {
+    await this.assertIdsNotAhead();
+    return this.repository.lastFinalAfter(after);
+  }
+
   /** Seconds the oldest entry after `after` has been waiting (0: none); see the repository. */
   secondsWaitingAfter(after: FeedPosition): Promise<number> {
     return this.repository.secondsWaitingAfter(after);

@@ -46,7 +46,8 @@ type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
  *    skip it), reads the history feed after the fan-out cursor (HistoryFeedService: only entries
  *    whose transaction has ended, in commit-safe order, so none is ever passed over), inserts one
  *    pending delivery per matching active subscription and moves the cursor, all in one commit:
- *    a crash repeats the batch and the unique (subscription, event) pair drops the repeats.
+ *    a crash repeats the batch and the unique (subscription, event) pair drops the repeats. With
+ *    no active subscription it reads nothing: the cursor moves past every final entry at once.
  * 2. claim — a short transaction takes due deliveries with FOR UPDATE SKIP LOCKED, counts the
  *    attempt and pushes next_attempt_at a lease ahead; only the earliest pending delivery of each
  *    (subscription, order) is due, so one order's events reach a subscription in sequence order.
@@ -177,10 +178,24 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
     for (let batch = 0; batch < MAX_FANOUT_BATCHES; batch++) {
       const result = await this.uow.run('webhook-fanout', async () => {
         if (!(await this.deliveries.tryLockFanout())) return { read: 0, queued: 0 };
-        // Checked before every batch (entriesAfter): never reads on when positions are ahead.
-        const entries = await this.feed.entriesAfter(await this.deliveries.fanoutCursor(), FANOUT_BATCH);
+        const cursor = await this.deliveries.fanoutCursor();
+        // Checked before every batch (entriesAfter, lastFinalAfter): never reads on when positions
+        // are ahead. The entries are read before the subscriptions: a subscription that is not
+        // in the list was not visible yet when every entry of the batch had become final.
+        const entries = await this.feed.entriesAfter(cursor, FANOUT_BATCH);
         if (entries.length === 0) return { read: 0, queued: 0 };
-        const active = await this.subscriptions.active();
+        let active = await this.subscriptions.active();
+        if (active.length === 0) {
+          // Nobody to deliver to: move past every final entry in one step instead of reading them
+          // batch by batch, so that a first subscription on a database with a long history gets
+          // its events at once. The same order: the entries first, then (again) the subscriptions.
+          const last = (await this.feed.lastFinalAfter(cursor))!;
+          active = await this.subscriptions.active();
+          if (active.length === 0) {
+            await this.deliveries.moveFanoutCursor(last);
+            return { read: 0, queued: 0 };
+          }
+        }
         const rows: NewDelivery[] = [];
         for (const entry of entries) {
           for (const subscription of active) {
