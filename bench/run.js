@@ -224,6 +224,9 @@ async function main() {
     tokens[role] = await login(omsUrl, fx.users[role].email, fx.users[role].password);
   }
   if (receiver) {
+    // The dispatcher's first run moves past the generated history while nobody subscribes;
+    // subscriptions made before it would have it read the million generated entries first.
+    await webhooks.untilFannedOut(adminClient);
     await webhooks.subscribe(omsUrl, API, tokens.admin, receiver.url, args.webhooks);
     log(`${args.webhooks} webhook subscriptions to every event, delivered to ${receiver.url}`);
   }

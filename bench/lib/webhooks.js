@@ -1,5 +1,5 @@
 'use strict';
-/* global fetch */
+/* global fetch, setTimeout */
 // `--webhooks=N`: OMS runs with N active webhook subscriptions to every event and its dispatcher on
 // (JOBS_ENABLED=true, as production runs it), delivering to a receiver on 127.0.0.1 that answers 200
 // at once. Compared with a run without the option, it shows what integrators' events cost the write
@@ -38,6 +38,23 @@ function startReceiver() {
   });
 }
 
+/** Waits until the fan-out cursor has reached the newest history entry (at most 30 s). */
+async function untilFannedOut(db) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const { rows } = await db.query(
+      `select (c.xid, c.order_id, c.sequence) >= (h.xid, h.order_id, h.sequence) as done
+         from webhook_fanout_cursor c,
+              (select xid, order_id, sequence from order_history
+                order by xid desc, order_id desc, sequence desc limit 1) h`,
+    );
+    if (rows[0]?.done) return;
+    if (Date.now() > deadline)
+      throw new Error('the webhook fan-out did not reach the end of the history within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** N subscriptions to every event, each to its own path of the receiver. */
 async function subscribe(baseUrl, api, adminToken, receiverUrl, count) {
   for (let i = 0; i < count; i++) {
@@ -56,4 +73,4 @@ async function subscribe(baseUrl, api, adminToken, receiverUrl, count) {
   }
 }
 
-module.exports = { webhookEnv, startReceiver, subscribe };
+module.exports = { webhookEnv, startReceiver, subscribe, untilFannedOut };
