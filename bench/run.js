@@ -228,6 +228,9 @@ async function main() {
     // subscriptions made before it would have it read the million generated entries first.
     await webhooks.untilFannedOut(adminClient);
     await webhooks.subscribe(omsUrl, API, tokens.admin, receiver.url, args.webhooks);
+    // A kept database (--keep-db, --db) must not keep them: a later run would deliver to a receiver
+    // that is gone.
+    cleanups.push(() => webhooks.unsubscribe(adminClient, receiver.url));
     log(`${args.webhooks} webhook subscriptions to every event, delivered to ${receiver.url}`);
   }
   const all = buildScenarios(fx, tokens);

@@ -73,4 +73,14 @@ async function subscribe(baseUrl, api, adminToken, receiverUrl, count) {
   }
 }
 
-module.exports = { webhookEnv, startReceiver, subscribe, untilFannedOut };
+/** Removes this run's subscriptions and their deliveries. */
+async function unsubscribe(db, receiverUrl) {
+  await db.query(
+    `delete from webhook_deliveries where subscription_id in
+       (select id from webhook_subscriptions where url like $1 || '/%')`,
+    [receiverUrl],
+  );
+  await db.query(`delete from webhook_subscriptions where url like $1 || '/%'`, [receiverUrl]);
+}
+
+module.exports = { webhookEnv, startReceiver, subscribe, untilFannedOut, unsubscribe };
