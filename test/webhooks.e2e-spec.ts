@@ -298,8 +298,9 @@ describe('webhook subscriptions (e2e)', () => {
     const first = await place();
     await confirmOrder(app, support, first.id);
     // Scheduled runs (tick) do not wait for sends: the hanging request stays in flight.
+    // Scoped to this test's subscriptions: the run's database holds other files' deliveries too.
     await until(
-      () => job.tick(),
+      () => job.tick({ subscriptionIds: [hanging.id] }),
       () => receivedAt('/hang').length === 1,
     );
 
@@ -307,7 +308,7 @@ describe('webhook subscriptions (e2e)', () => {
     const second = await place();
     await confirmOrder(app, support, second.id);
     await until(
-      () => job.tick(),
+      () => job.tick({ subscriptionIds: [hanging.id, fast.id] }),
       () => receivedAt('/fast').length === 1,
     );
     expect(receivedAt('/fast')[0].body.orderId).toBe(second.id);
@@ -325,7 +326,7 @@ describe('webhook subscriptions (e2e)', () => {
     await until(
       async () => {
         for (const response of receiver.held.splice(0)) response.end();
-        await job.tick();
+        await job.tick({ subscriptionIds: [hanging.id, fast.id] });
       },
       async () => (await deliveries(hanging.id, 'sent')).length === 2,
     );

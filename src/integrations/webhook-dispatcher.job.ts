@@ -97,15 +97,18 @@ export class WebhookDispatcherJob implements OnApplicationBootstrap, OnModuleDes
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** One scheduled run: sends are not awaited, so slow receivers never hold up the next run. */
-  async tick(): Promise<void> {
+  /**
+   * One scheduled run: sends are not awaited, so slow receivers never hold up the next run. The
+   * scope (tests on a shared database) limits which deliveries it claims; the fan-out is global.
+   */
+  async tick(scope: DispatchScope = {}): Promise<void> {
     if (this.running || this.halted) return;
     this.running = true;
     try {
       await this.metrics.trackJob('webhook_dispatch', async () => {
         const queued = await this.fanOut();
         if (this.halted) return 0;
-        const claimed = await this.claim(MAX_IN_FLIGHT - this.inFlight.size);
+        const claimed = await this.claim(MAX_IN_FLIGHT - this.inFlight.size, scope);
         for (const delivery of claimed) void this.track(this.deliverAndSettle(delivery));
         this.metrics.setWebhookLag(await this.lagSeconds());
         return queued + claimed.length;

@@ -110,7 +110,7 @@ export interface World {
   internalNote: { id: string; text: string };
   warehouseNote: { id: string; text: string };
   notificationId: string;
-  /** A webhook subscription (to a local address nobody listens on; nothing is dispatched in tests). */
+  /** A webhook subscription (paused, to a local address nobody listens on). */
   subscriptionId: string;
 }
 
@@ -210,6 +210,13 @@ export async function buildWorld(overrides: Record<string, string> = {}): Promis
     .set(admin.auth)
     .send({ url: 'http://127.0.0.1:9/oms-events', secret: 's'.repeat(32), events: ['*'] })
     .expect(201);
+  // Paused: the webhook tests' dispatcher runs are global over the shared test database, and an
+  // active subscription to every event would queue a delivery for each event of every test file.
+  await http(app)
+    .patch(`/api/v1/webhook-subscriptions/${subscription.body.id}`)
+    .set(admin.auth)
+    .send({ isActive: false })
+    .expect(200);
   return {
     app,
     admin,
