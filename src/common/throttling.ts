@@ -23,6 +23,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from './errors';
 import { Actor } from './decorators';
+import { InMemoryThrottlerStorage } from './throttler-storage';
 
 export const LOGIN_THROTTLE_KEY = 'oms:loginThrottle';
 const LOGIN_WINDOW_MS = 60000;
@@ -65,11 +66,12 @@ export function loginTracker(req: Record<string, unknown>): string {
 /**
  * Two throttlers: `default` (THROTTLE_LIMIT per THROTTLE_TTL_MS) per user, per IP when anonymous,
  * across all routes; `login` (LOGIN_THROTTLE_LIMIT per minute) per IP+email on the login route
- * only. With REDIS_URL the counters live in Redis, so the limits hold across instances.
+ * only. With REDIS_URL the counters live in Redis, so the limits hold across instances; without it,
+ * in this process (InMemoryThrottlerStorage, amortised O(1) per request).
  */
 export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOptions {
   const redisUrl = config.get('REDIS_URL');
-  let storage: ThrottlerStorage | undefined;
+  let storage: ThrottlerStorage;
   if (redisUrl) {
     // Loaded only when configured: it brings ioredis, which an instance without Redis never needs.
     const { ThrottlerStorageRedisService: RedisStorage } =
@@ -88,6 +90,8 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
       logger.warn(`Redis for rate limits is unreachable: ${error.message}`);
     });
     storage = redisStorage;
+  } else {
+    storage = new InMemoryThrottlerStorage();
   }
   return {
     throttlers: [
@@ -117,13 +121,18 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
   }
 
   /**
-   * The Redis storage is created in the options factory, and Nest runs no lifecycle hooks on it:
-   * its connection is closed here (else it keeps reconnecting after the app is closed).
+   * The storage is created in the options factory, and Nest runs no lifecycle hooks on it: the
+   * Redis storage's connection is closed here (else it keeps reconnecting after the app is closed),
+   * and the in-memory storage's sweep timer is stopped.
    */
   onApplicationShutdown(): void {
-    // The Redis storage holds a connection; the in-memory one has nothing to close.
-    const storage = this.storageService as Partial<ThrottlerStorageRedisService>;
-    if (typeof storage.onModuleDestroy === 'function') storage.onModuleDestroy();
+    const storage = this.storageService;
+    if (storage instanceof InMemoryThrottlerStorage) {
+      storage.onApplicationShutdown();
+      return;
+    }
+    const redis = storage as Partial<ThrottlerStorageRedisService>;
+    if (typeof redis.onModuleDestroy === 'function') redis.onModuleDestroy();
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
