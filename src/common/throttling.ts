@@ -20,6 +20,7 @@ import {
 } from '@nestjs/throttler';
 import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from './errors';
 import { Actor } from './decorators';
@@ -111,6 +112,8 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
 @Injectable()
 export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationShutdown {
   private readonly log = new Logger('RateLimits');
+  /** Keys of the trackers seen lately: a caller sends many requests, and hashing costs more than a lookup. */
+  private readonly keys = new LRUCache<string, string>({ max: 10000 });
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -145,8 +148,14 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
    * so that THROTTLE_LIMIT is a budget per user. Trackers are hashed: no emails or IPs as keys.
    */
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    const digest = createHash('sha256').update(tracker).digest('hex').slice(0, 40);
-    return `oms:throttle:${throttlerName}:${digest}`;
+    const seen = `${throttlerName}\n${tracker}`;
+    let key = this.keys.get(seen);
+    if (key === undefined) {
+      const digest = createHash('sha256').update(tracker).digest('hex').slice(0, 40);
+      key = `oms:throttle:${throttlerName}:${digest}`;
+      this.keys.set(seen, key);
+    }
+    return key;
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
