@@ -124,9 +124,9 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
   }
 
   /**
-   * The storage is created in the options factory, and Nest runs no lifecycle hooks on it: the
-   * Redis storage's connection is closed here (else it keeps reconnecting after the app is closed),
-   * and the in-memory storage's sweep timer is stopped.
+   * The Redis storage is created in the options factory, and Nest runs no lifecycle hooks on it:
+   * its connection is closed here (else it keeps reconnecting after the app is closed). The
+   * in-memory storage's sweep timer is stopped here too (stopping it twice is harmless).
    */
   onApplicationShutdown(): void {
     const storage = this.storageService;
