@@ -7,7 +7,6 @@ import { PlatformModule } from './common/platform.module';
 import { AuthGuard } from './common/auth.guard';
 import { ProblemFilter } from './common/problem.filter';
 import { createThrottlerOptions, OmsThrottlerGuard } from './common/throttling';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { UnitOfWorkInterceptor } from './common/unit-of-work.interceptor';
 import { LoggingModule } from './common/logging';
@@ -56,9 +55,8 @@ import { IntegrationsModule } from './integrations/integrations.module';
     OmsThrottlerGuard,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useExisting: OmsThrottlerGuard },
-    // Interceptors nest in this order: the idempotency interceptor fingerprints the request, the
-    // unit of work then claims its key inside the transaction.
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+    // One interceptor: the unit of work fingerprints an idempotent request first, then claims its
+    // key inside the transaction.
     { provide: APP_INTERCEPTOR, useClass: UnitOfWorkInterceptor },
   ],
 })

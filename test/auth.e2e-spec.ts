@@ -179,6 +179,23 @@ describe('auth: login, tokens, roles, users', () => {
       await expect401(bearer(token), 'The token has expired');
     });
 
+    it('a token accepted until its expiry is refused from then on, saying so', async () => {
+      const exp = now() + 3;
+      const token = jwt({ ...claimsOf(customer), iat: now(), exp });
+      await http(app).get('/api/v1/auth/me').set(bearer(token)).expect(200);
+      await http(app).get('/api/v1/auth/me').set(bearer(token)).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 20));
+      await expect401(bearer(token), 'The token has expired');
+    });
+
+    it('401 for a token differing from an accepted one in its signature only', async () => {
+      const token = jwt({ ...claimsOf(customer), iat: now(), exp: now() + 60 });
+      await http(app).get('/api/v1/auth/me').set(bearer(token)).expect(200);
+      const [header, payload, signature] = token.split('.');
+      const changed = `${signature.slice(0, 5)}${signature[5] === 'x' ? 'y' : 'x'}${signature.slice(6)}`;
+      await expect401(bearer(`${header}.${payload}.${changed}`));
+    });
+
     it('401 for tampered claims (role or subject changed without re-signing)', async () => {
       const [header, , signature] = customer.token.split('.');
       const asAdmin = `${header}.${base64url({ ...claimsOf(customer), role: 'admin', exp: now() + 60 })}.${signature}`;

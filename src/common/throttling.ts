@@ -20,9 +20,11 @@ import {
 } from '@nestjs/throttler';
 import type { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from './errors';
 import { Actor } from './decorators';
+import { InMemoryThrottlerStorage } from './throttler-storage';
 
 export const LOGIN_THROTTLE_KEY = 'oms:loginThrottle';
 const LOGIN_WINDOW_MS = 60000;
@@ -65,11 +67,12 @@ export function loginTracker(req: Record<string, unknown>): string {
 /**
  * Two throttlers: `default` (THROTTLE_LIMIT per THROTTLE_TTL_MS) per user, per IP when anonymous,
  * across all routes; `login` (LOGIN_THROTTLE_LIMIT per minute) per IP+email on the login route
- * only. With REDIS_URL the counters live in Redis, so the limits hold across instances.
+ * only. With REDIS_URL the counters live in Redis, so the limits hold across instances; without it,
+ * in this process (InMemoryThrottlerStorage, amortised O(1) per request).
  */
 export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOptions {
   const redisUrl = config.get('REDIS_URL');
-  let storage: ThrottlerStorage | undefined;
+  let storage: ThrottlerStorage;
   if (redisUrl) {
     // Loaded only when configured: it brings ioredis, which an instance without Redis never needs.
     const { ThrottlerStorageRedisService: RedisStorage } =
@@ -88,6 +91,8 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
       logger.warn(`Redis for rate limits is unreachable: ${error.message}`);
     });
     storage = redisStorage;
+  } else {
+    storage = new InMemoryThrottlerStorage();
   }
   return {
     throttlers: [
@@ -107,6 +112,8 @@ export function createThrottlerOptions(config: AppConfig): ThrottlerModuleOption
 @Injectable()
 export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationShutdown {
   private readonly log = new Logger('RateLimits');
+  /** Keys of the trackers seen lately: a caller sends many requests, and hashing costs more than a lookup. */
+  private readonly keys = new LRUCache<string, string>({ max: 10000 });
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -118,12 +125,17 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
 
   /**
    * The Redis storage is created in the options factory, and Nest runs no lifecycle hooks on it:
-   * its connection is closed here (else it keeps reconnecting after the app is closed).
+   * its connection is closed here (else it keeps reconnecting after the app is closed). The
+   * in-memory storage's sweep timer is stopped here too (stopping it twice is harmless).
    */
   onApplicationShutdown(): void {
-    // The Redis storage holds a connection; the in-memory one has nothing to close.
-    const storage = this.storageService as Partial<ThrottlerStorageRedisService>;
-    if (typeof storage.onModuleDestroy === 'function') storage.onModuleDestroy();
+    const storage = this.storageService;
+    if (storage instanceof InMemoryThrottlerStorage) {
+      storage.onApplicationShutdown();
+      return;
+    }
+    const redis = storage as Partial<ThrottlerStorageRedisService>;
+    if (typeof redis.onModuleDestroy === 'function') redis.onModuleDestroy();
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
@@ -136,8 +148,14 @@ export class OmsThrottlerGuard extends ThrottlerGuard implements OnApplicationSh
    * so that THROTTLE_LIMIT is a budget per user. Trackers are hashed: no emails or IPs as keys.
    */
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    const digest = createHash('sha256').update(tracker).digest('hex').slice(0, 40);
-    return `oms:throttle:${throttlerName}:${digest}`;
+    const seen = `${throttlerName}\n${tracker}`;
+    let key = this.keys.get(seen);
+    if (key === undefined) {
+      const digest = createHash('sha256').update(tracker).digest('hex').slice(0, 40);
+      key = `oms:throttle:${throttlerName}:${digest}`;
+      this.keys.set(seen, key);
+    }
+    return key;
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {

@@ -5,8 +5,9 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NO_TRANSACTION_KEY } from './decorators';
 import { runInTransaction } from './unit-of-work';
-import { claimIdempotencyKey, idempotencyRequestOf } from './idempotency/idempotency-claim';
+import { claimIdempotencyKey } from './idempotency/idempotency-claim';
 import { IdempotencyKeysRepository } from './idempotency/idempotency-keys.repository';
+import { IdempotencyRequests } from './idempotency/idempotency-request';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -18,6 +19,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  *
  * A request with an Idempotency-Key claims it as the first statement of its transaction and stores
  * its response in it (idempotency-claim.ts): key, resource and response commit or roll back together.
+ * The key is checked and the request fingerprinted first of all (IdempotencyRequests), in this one
+ * interceptor: each global interceptor wraps every request in another layer of Nest's RxJS pipeline.
  */
 @Injectable()
 export class UnitOfWorkInterceptor implements NestInterceptor {
@@ -25,13 +28,14 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     private readonly em: EntityManager,
     private readonly reflector: Reflector,
     private readonly keys: IdempotencyKeysRepository,
+    private readonly idempotencyRequests: IdempotencyRequests,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
+    const idempotency = this.idempotencyRequests.of(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (!MUTATING.has(request.method)) return next.handle();
-    const idempotency = idempotencyRequestOf(request);
     if (!idempotency && this.reflector.get<boolean>(NO_TRANSACTION_KEY, context.getHandler())) {
       return next.handle();
     }

@@ -300,7 +300,7 @@ describe('OWASP API4: unrestricted resource consumption', () => {
       const res = await request(world.app, method, url)
         .set(path === '/auth/login' ? {} : who(world).auth)
         .set('Content-Type', 'application/json')
-        // The idempotency interceptor hashes the body before validation: it must not see it either.
+        // The idempotency fingerprint hashes the body before validation: it must not see it either.
         .set('Idempotency-Key', `deep-${Math.random()}`)
         .send(body());
       expect([res.status, res.body.errors]).toEqual([

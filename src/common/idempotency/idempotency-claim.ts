@@ -2,9 +2,7 @@ import { LockWaitTimeoutException } from '@mikro-orm/core';
 import { DomainError } from '../errors';
 import type { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
-/** Set on the request by the idempotency interceptor when it carries a valid Idempotency-Key. */
-export const IDEMPOTENCY_REQUEST = Symbol('oms:idempotencyRequest');
-
+/** A request's valid Idempotency-Key and fingerprint (IdempotencyRequests). */
 export interface IdempotencyRequest {
   /** The caller's user id, or `anonymous`: keys are scoped per caller. */
   userId: string;
@@ -20,14 +18,6 @@ export interface IdempotencyRequest {
 
 export type ClaimOutcome =
   { kind: 'claimed'; id: string } | { kind: 'replay'; status: number; body: unknown };
-
-export function idempotencyRequestOf(request: object): IdempotencyRequest | undefined {
-  return (request as { [IDEMPOTENCY_REQUEST]?: IdempotencyRequest })[IDEMPOTENCY_REQUEST];
-}
-
-export function setIdempotencyRequest(request: object, idempotency: IdempotencyRequest): void {
-  (request as { [IDEMPOTENCY_REQUEST]?: IdempotencyRequest })[IDEMPOTENCY_REQUEST] = idempotency;
-}
 
 const PG_LOCK_NOT_AVAILABLE = '55P03';
 /**

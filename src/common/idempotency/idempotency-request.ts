@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { Observable } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { Actor } from '../decorators';
 import { BadRequestError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { IDEMPOTENT_KEY } from './idempotent.decorator';
-import { setIdempotencyRequest } from './idempotency-claim';
+import { IdempotencyRequest } from './idempotency-claim';
 
 // Nest's @HttpCode() metadata key; creating POSTs without it answer 201.
 const HTTP_CODE_METADATA = '__httpCode__';
@@ -16,14 +15,15 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Idempotency-Key for creating POSTs: checks the key and fingerprints the request (method, path,
- * canonical body). The unit of work (unit-of-work.interceptor.ts) then claims the key inside the
- * request's own transaction (idempotency-claim.ts): the first request runs and stores its response
- * with what it creates; a repeat with the same body gets that response again, a repeat with another
- * body a 422; a duplicate arriving while the first still runs waits for it. A request that fails,
- * for whatever reason, rolls its claim back with everything else.
+ * canonical body). The unit of work (unit-of-work.interceptor.ts) asks for it first, before anything
+ * else, and then claims the key inside the request's own transaction (idempotency-claim.ts): the
+ * first request runs and stores its response with what it creates; a repeat with the same body gets
+ * that response again, a repeat with another body a 422; a duplicate arriving while the first still
+ * runs waits for it. A request that fails, for whatever reason, rolls its claim back with
+ * everything else.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyRequests {
   private readonly ttlHours: number;
 
   constructor(
@@ -33,11 +33,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
     this.ttlHours = config.get('IDEMPOTENCY_TTL_HOURS');
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(IDEMPOTENT_KEY, context.getHandler())) return next.handle();
+  /**
+   * The request's Idempotency-Key and fingerprint, when the route is @Idempotent() and the request
+   * carries the header; a malformed key is a 400.
+   */
+  of(context: ExecutionContext): IdempotencyRequest | undefined {
+    if (!this.reflector.get<boolean>(IDEMPOTENT_KEY, context.getHandler())) return undefined;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Actor }>();
     const header = request.headers['idempotency-key'];
-    if (header === undefined) return next.handle();
+    if (header === undefined) return undefined;
     const key = Array.isArray(header) ? header[0] : header;
     if (!KEY_PATTERN.test(key)) {
       throw new BadRequestError('Idempotency-Key must be 1 to 255 visible ASCII characters', [
@@ -45,7 +49,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ]);
     }
     const path = request.url.split('?')[0];
-    setIdempotencyRequest(request, {
+    return {
       userId: request.user?.id ?? 'anonymous',
       key,
       method: request.method,
@@ -55,7 +59,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
         .digest('hex'),
       status: this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201,
       ttlHours: this.ttlHours,
-    });
-    return next.handle();
+    };
   }
 }
