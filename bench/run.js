@@ -46,8 +46,11 @@ function parseArgs(argv) {
     else if (key === 'connections') args.connections = Number(value);
     else if (key === 'trace-sql') args.traceSql = true;
     else if (key === 'profile') args.profile = value;
-    else if (key === 'webhooks') args.webhooks = Math.max(1, Number(value ?? 3));
-    else throw new Error(`Unknown option ${arg}`);
+    else if (key === 'webhooks') {
+      args.webhooks = value === undefined ? 3 : Number(value);
+      if (!Number.isInteger(args.webhooks) || args.webhooks < 1)
+        throw new Error(`--webhooks takes a whole number of subscriptions (${arg})`);
+    } else throw new Error(`Unknown option ${arg}`);
   }
   return args;
 }
@@ -227,10 +230,10 @@ async function main() {
     // The dispatcher's first run moves past the generated history while nobody subscribes;
     // subscriptions made before it would have it read the million generated entries first.
     await webhooks.untilFannedOut(adminClient);
-    await webhooks.subscribe(omsUrl, API, tokens.admin, receiver.url, args.webhooks);
-    // A kept database (--keep-db, --db) must not keep them: a later run would deliver to a receiver
-    // that is gone.
+    // A kept database (--keep-db, --db) must not keep them, also after a failed or interrupted
+    // run: a later run would deliver to a receiver that is gone.
     cleanups.push(() => webhooks.unsubscribe(adminClient, receiver.url));
+    await webhooks.subscribe(omsUrl, API, tokens.admin, receiver.url, args.webhooks);
     log(`${args.webhooks} webhook subscriptions to every event, delivered to ${receiver.url}`);
   }
   const all = buildScenarios(fx, tokens);

@@ -17,7 +17,8 @@ PORT="${FRESH_CLONE_PORT:-3918}"
 TESTS="${FRESH_CLONE_TESTS:-test/http-framework-errors.e2e-spec.ts src/common/problem.filter.spec.ts test/migrations.e2e-spec.ts test/inventory-concurrency.e2e-spec.ts test/connection-failures.e2e-spec.ts test/idempotency.e2e-spec.ts}"
 EMBEDDED_ROOT=/var/lib/oms-embedded
 
-WORK="$(mktemp -d)"
+# The resolved path: the app hashes its working folder as the kernel reports it (a symlinked TMPDIR).
+WORK="$(cd "$(mktemp -d)" && pwd -P)"
 chmod 700 "$WORK"
 CLONE="$WORK/oms"
 DATA="$CLONE/.data/postgres"
@@ -69,6 +70,9 @@ API="http://127.0.0.1:${PORT}/api/v1"
 # Starts `npm start` in the clone and waits for /health/ready.
 start_app() {
   LOG="$WORK/start-$1.log"
+  if curl -fsS "http://127.0.0.1:${PORT}/health/ready" >/dev/null 2>&1; then
+    echo "something already answers on port $PORT (FRESH_CLONE_PORT)"; exit 1
+  fi
   PORT="$PORT" EMBEDDED_PG_PORT="${FRESH_CLONE_PG_PORT:-54392}" setsid npm start >"$LOG" 2>&1 &
   APP=$!
   START=$(date +%s)
@@ -79,8 +83,11 @@ start_app() {
   done
 }
 stop_app() {
-  kill -TERM -- "-$APP"
+  kill -TERM -- "-$APP" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 -- "-$APP" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 -- "-$APP" 2>/dev/null; then
+    echo "npm start did not stop within 30 s of SIGTERM"; kill -KILL -- "-$APP" 2>/dev/null || true; exit 1
+  fi
   APP=""
 }
 token_of() {
@@ -90,12 +97,13 @@ token_of() {
 
 echo "== npm start"
 start_app first
-ADMIN_TOKEN="$(token_of admin@oms.local admin-password-123)"
+ADMIN_TOKEN="$(token_of admin@oms.local admin-password-123)" || true
 [ -n "$ADMIN_TOKEN" ] || { echo "the demo admin cannot log in"; exit 1; }
 echo "ready after $(( $(date +%s) - START )) s; the demo admin logs in"
 MARK="fresh-clone-$(date +%s)@oms.local"
 curl -fsS -X POST "$API/users" -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
-  -d "{\"email\":\"$MARK\",\"password\":\"fresh-clone-password\",\"fullName\":\"Fresh Clone\",\"role\":\"support\"}" >/dev/null
+  -d "{\"email\":\"$MARK\",\"password\":\"fresh-clone-password\",\"fullName\":\"Fresh Clone\",\"role\":\"support\"}" >/dev/null \
+  || { echo "the demo admin could not create a user"; exit 1; }
 stop_app
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -117,7 +125,7 @@ fi
 
 echo "== npm start again: the same data"
 start_app second
-[ -n "$(token_of "$MARK" fresh-clone-password)" ] || { echo "the user created by the first start is gone"; cat "$LOG"; exit 1; }
+[ -n "$(token_of "$MARK" fresh-clone-password || true)" ] || { echo "the user created by the first start is gone"; cat "$LOG"; exit 1; }
 echo "ready after $(( $(date +%s) - START )) s; the user created by the first start logs in"
 stop_app
 

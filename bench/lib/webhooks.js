@@ -1,7 +1,8 @@
 'use strict';
 /* global fetch, setTimeout */
 // `--webhooks=N`: OMS runs with N active webhook subscriptions to every event and its dispatcher on
-// (JOBS_ENABLED=true, as production runs it), delivering to a receiver on 127.0.0.1 that answers 200
+// (JOBS_ENABLED=true, as production runs it: the other jobs run too, the reservation expiry sweep,
+// the customer notifications and the idempotency purge, which find little to do on the bench data), delivering to a receiver on 127.0.0.1 that answers 200
 // at once. Compared with a run without the option, it shows what integrators' events cost the write
 // commands: the statements of a request (`--trace-sql`) and its throughput while deliveries flow.
 const http = require('node:http');

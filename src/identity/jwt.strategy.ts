@@ -72,11 +72,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       super.authenticate(req, options);
       return;
     }
-    this.actorFor(known.payload).then(
-      // fail() with no challenge and no status, as passport-jwt reports a refused user.
-      (actor) => (actor ? this.success(actor) : this.fail(undefined as unknown as number)),
-      (error: Error) => this.error(error),
-    );
+    this.actorFor(known.payload)
+      .then(
+        // fail() with no challenge and no status, as passport-jwt reports a refused user.
+        (actor) => (actor ? this.success(actor) : this.fail(undefined as unknown as number)),
+      )
+      .catch((error: Error) => this.error(error));
   }
 
   /** Called by passport-jwt with a payload whose token it has just verified. */

@@ -47,7 +47,7 @@ type Outcome = 'sent' | 'retried' | 'failed' | 'lost';
  *    whose transaction has ended, in commit-safe order, so none is ever passed over), inserts one
  *    pending delivery per matching active subscription and moves the cursor, all in one commit:
  *    a crash repeats the batch and the unique (subscription, event) pair drops the repeats. With
- *    no active subscription it reads nothing: the cursor moves past every final entry at once.
+ *    no active subscription it reads one batch only: the cursor moves past every final entry at once.
  * 2. claim — a short transaction takes due deliveries with FOR UPDATE SKIP LOCKED, counts the
  *    attempt and pushes next_attempt_at a lease ahead; only the earliest pending delivery of each
  *    (subscription, order) is due, so one order's events reach a subscription in sequence order.
