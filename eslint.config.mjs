@@ -45,8 +45,6 @@ export default tseslint.config(
       // Unit tests of the infrastructure below check what it does with the entity manager.
       'src/**/*.spec.ts',
       // Infrastructure that talks to the database outside any module, on purpose:
-      // the migrator's plumbing (its connection, the list of applied migrations),
-      'src/database/migrate.ts',
       // the named prepared statements that repositories' budgeted statements run through,
       'src/database/prepared-statement.ts',
       // the unit of work (fork, transaction, retry) and the interceptor that runs each request in it,
@@ -54,8 +52,9 @@ export default tseslint.config(
       'src/common/unit-of-work.interceptor.ts',
       // the connection pool's counters for /metrics (no statement),
       'src/metrics/metrics.service.ts',
-      // the read-replica routing: the driver that sends a marked read to a replica, and the poller
-      // that reads each server's WAL position (docs/operations.md §12),
+      // the read-replica routing: the driver that sends a marked read to a replica (its own
+      // execute()) and the router that takes a request's entity manager to route its reads (no SQL
+      // text: the WAL-position statements are in database-server.repository.ts),
       'src/database/read-replicas.ts',
       'src/database/replica-router.ts',
     ],

@@ -1,18 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { MikroORM, Utils } from '@mikro-orm/core';
+import { appliedMigrations, withAdvisoryLock } from './database-server.repository';
 
 const MIGRATION_FILE = /\.(js|ts)$/;
 
 /** pg_advisory_lock key of the start-up work (any constant; this one is OMS's alone). */
 export const STARTUP_LOCK_KEY = '4717281190350624001';
-
-interface RawPgConnection {
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
-interface KnexPgClient {
-  acquireRawConnection(): Promise<RawPgConnection>;
-  destroyRawConnection(connection: RawPgConnection): Promise<void>;
-}
 
 /**
  * Runs `work` (migrations, the first admin, demo data) while holding a PostgreSQL advisory lock, so
@@ -21,27 +14,8 @@ interface KnexPgClient {
  * its own, outside the pool (no pool size can starve it, no statement timeout cuts the wait), and
  * goes with that connection: a crashed holder's lock is released by PostgreSQL.
  */
-export async function withStartupLock<T>(
-  orm: MikroORM,
-  work: () => Promise<T>,
-  onWait?: () => void,
-): Promise<T> {
-  const connection = orm.em.getConnection() as unknown as { getKnex(): { client: KnexPgClient } };
-  const client = connection.getKnex().client;
-  const session = await client.acquireRawConnection();
-  try {
-    const { rows } = await session.query('select pg_try_advisory_lock($1::bigint) as locked', [
-      STARTUP_LOCK_KEY,
-    ]);
-    if (!rows[0].locked) {
-      onWait?.();
-      await session.query('select pg_advisory_lock($1::bigint)', [STARTUP_LOCK_KEY]);
-    }
-    return await work();
-  } finally {
-    // Ending the session releases the lock.
-    await client.destroyRawConnection(session).catch(() => undefined);
-  }
+export function withStartupLock<T>(orm: MikroORM, work: () => Promise<T>, onWait?: () => void): Promise<T> {
+  return withAdvisoryLock(orm, STARTUP_LOCK_KEY, work, onWait);
 }
 
 /**
@@ -69,11 +43,8 @@ async function upToDate(orm: MikroORM): Promise<boolean> {
     const files = (await readdir(folder as string)).filter(
       (file) => MIGRATION_FILE.test(file) && !file.endsWith('.d.ts'),
     );
-    // At start, before any request: no unit of work to join.
-    const rows = await orm.em
-      .getConnection()
-      .execute<{ name: string }[]>(`select name from "${options.tableName ?? 'mikro_orm_migrations'}"`);
-    const applied = new Set(rows.map((row: { name: string }) => row.name.replace(MIGRATION_FILE, '')));
+    const names = await appliedMigrations(orm, options.tableName ?? 'mikro_orm_migrations');
+    const applied = new Set(names.map((name) => name.replace(MIGRATION_FILE, '')));
     return files.every((file) => applied.has(file.replace(MIGRATION_FILE, '')));
   } catch {
     return false;

@@ -12,6 +12,7 @@ import {
   ReplicaRoutingPostgreSqlDriver,
 } from './read-replicas';
 import { MemoryReadPositions, ReadPositions, RedisReadPositions } from './read-positions';
+import { replayPosition, walInsertPosition, walWritePosition } from './database-server.repository';
 
 /** How often each replica's replay position (and the primary's WAL position) is sampled. */
 export const REPLICA_POLL_INTERVAL_MS = 150;
@@ -162,10 +163,7 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
   async rememberWrite(userId: string): Promise<void> {
     if (!this.enabled) return;
     try {
-      const [row] = await this.driver!.primaryConnection().execute<{ lsn: string }[]>(
-        'select pg_current_wal_insert_lsn()::text as lsn',
-      );
-      const lsn = parseLsn(row?.lsn);
+      const lsn = parseLsn(await walInsertPosition(this.driver!.primaryConnection()));
       await this.positions!.remember(userId, lsn ?? UNKNOWN_POSITION);
     } catch (error) {
       // The write may have committed all the same: this user reads from the primary for a while.
@@ -237,12 +235,7 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
     if (this.primaryPolling) return;
     this.primaryPolling = true;
     try {
-      const [row] = await withTimeout(
-        this.driver!.primaryConnection().execute<{ lsn: string }[]>(
-          'select pg_current_wal_lsn()::text as lsn',
-        ),
-      );
-      const lsn = parseLsn(row?.lsn);
+      const lsn = parseLsn(await withTimeout(walWritePosition(this.driver!.primaryConnection())));
       if (lsn === undefined) return;
       const now = Date.now();
       const last = this.samples[this.samples.length - 1];
@@ -263,12 +256,8 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
     if (replica.polling) return;
     replica.polling = true;
     try {
-      const [row] = await withTimeout(
-        this.driver!.replicaConnections()[index].execute<{ lsn: string | null }[]>(
-          'select pg_last_wal_replay_lsn()::text as lsn',
-        ),
-      );
-      const lsn = parseLsn(row?.lsn);
+      const position = await withTimeout(replayPosition(this.driver!.replicaConnections()[index]));
+      const lsn = parseLsn(position);
       if (lsn === undefined) {
         // Not in recovery: not a streaming replica (e.g. promoted); it serves no read.
         this.failing(replica, 'not a streaming replica (pg_last_wal_replay_lsn() is null)');
@@ -280,7 +269,7 @@ export class ReplicaRouter implements ReplicaReadRouter, OnModuleInit, OnApplica
       replica.error = undefined;
       if (replica.logged !== 'answering') {
         replica.logged = 'answering';
-        this.logger.log(`${replica.name} answers (replayed up to ${row.lsn})`);
+        this.logger.log(`${replica.name} answers (replayed up to ${position})`);
       }
     } catch (error) {
       this.failing(replica, (error as Error).message);
