@@ -1,7 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
+  IsEnum,
   IsUUID,
   registerDecorator,
   ValidateIf,
@@ -119,4 +122,29 @@ export function toList({ value }: { value: unknown }): unknown {
 /** A query filter taking several values: repeated (`x=a&x=b`) or comma-separated (`x=a,b`). */
 export function QueryList(): PropertyDecorator {
   return applyDecorators(Transform(toList), IsArray());
+}
+
+/**
+ * An optional query filter taking any of an enum's values, in the one list syntax (QueryList):
+ * `status=pending,picking` or `status=pending&status=picking`; one bad value is a 400 naming it.
+ * `sample` names two values for the description.
+ */
+export function EnumListFilter(values: Record<string, string>, sample: [string, string]): PropertyDecorator {
+  const max = Object.values(values).length;
+  return (target, key) => {
+    const name = String(key);
+    applyDecorators(
+      ApiPropertyOptional({
+        // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
+        enum: values,
+        isArray: true,
+        maxItems: max,
+        description: `Repeat (\`${name}=${sample[0]}&${name}=${sample[1]}\`) or comma-separate (\`${name}=${sample[0]},${sample[1]}\`) for several`,
+      }),
+      Optional(),
+      QueryList(),
+      ArrayMaxSize(max),
+      IsEnum(values, { each: true }),
+    )(target, key);
+  };
 }

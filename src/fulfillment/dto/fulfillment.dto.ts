@@ -1,4 +1,3 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
@@ -7,11 +6,11 @@ import { FulfillmentStatus } from '../fulfillment-status.enum';
 import { IsQuantityMap, IsWeight, MAX_FULFILLMENT_LINES, MAX_LINE_QUANTITY } from './fulfillment-validators';
 import {
   CanonicalIdKeys,
+  EnumListFilter,
   IsId,
   MultiLine,
   Nullable,
   Optional,
-  QueryList,
   SingleLine,
 } from '../../common/field-decorators';
 
@@ -139,26 +138,8 @@ export class UpdatePackingDetailsDto {
   packingNotes?: string | null;
 }
 
-/** `status` of the fulfillment lists: one status or several, in the one list syntax of query filters. */
-function StatusFilter(): PropertyDecorator {
-  return applyDecorators(
-    ApiPropertyOptional({
-      // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
-      enum: FulfillmentStatus,
-      isArray: true,
-      maxItems: 8,
-      description:
-        'Repeat (`status=pending&status=picking`) or comma-separate (`status=pending,picking`) for several',
-    }),
-    Optional(),
-    QueryList(),
-    ArrayMaxSize(8),
-    IsEnum(FulfillmentStatus, { each: true }),
-  );
-}
-
 export class ListFulfillmentsQueryDto extends PageQueryDto {
-  @StatusFilter()
+  @EnumListFilter(FulfillmentStatus, [FulfillmentStatus.PENDING, FulfillmentStatus.PICKING])
   status?: FulfillmentStatus[];
 
   @ApiPropertyOptional({ example: 'WH-A', maxLength: 64 })
@@ -189,7 +170,7 @@ export class ListFulfillmentsQueryDto extends PageQueryDto {
 
 /** Sorting is fixed for the queue: open work first (oldest first), then the rest (newest first). */
 export class MyFulfillmentsQueryDto extends OmitType(PageQueryDto, ['sort'] as const) {
-  @StatusFilter()
+  @EnumListFilter(FulfillmentStatus, [FulfillmentStatus.PENDING, FulfillmentStatus.PICKING])
   status?: FulfillmentStatus[];
 }
 

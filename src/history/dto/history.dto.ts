@@ -1,27 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsEnum } from 'class-validator';
 import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { UserRole } from '../../identity/user-role.enum';
 import { OrderStatus } from '../../orders/order-status.enum';
 import { OrderHistoryAction } from '../order-history-action.enum';
-import { IsId, Optional, QueryList } from '../../common/field-decorators';
+import { EnumListFilter, IsId, Optional } from '../../common/field-decorators';
 
 /** Filters of every history list: `?action=shipped&action=delivered&from=…&to=…&performedById=…`. */
 export class ListOrderHistoryQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
-    // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
-    enum: OrderHistoryAction,
-    isArray: true,
-    maxItems: Object.values(OrderHistoryAction).length,
-    description:
-      'Repeat (`action=shipped&action=delivered`) or comma-separate (`action=shipped,delivered`) for several',
-    example: [OrderHistoryAction.SHIPPED],
-  })
-  @Optional()
-  @QueryList()
-  @ArrayMaxSize(Object.values(OrderHistoryAction).length)
-  @IsEnum(OrderHistoryAction, { each: true })
+  @EnumListFilter(OrderHistoryAction, [OrderHistoryAction.SHIPPED, OrderHistoryAction.DELIVERED])
   action?: OrderHistoryAction[];
 
   @OptionalInstant({

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsEnum,
   IsInt,
   IsISO31661Alpha2,
   IsISO4217CurrencyCode,
@@ -21,7 +20,7 @@ import { OptionalInstant } from '../../common/instant-property';
 import { PageQueryDto } from '../../common/pagination';
 import { IsMoney } from '../money';
 import { OrderStatus } from '../order-status.enum';
-import { IsId, Optional, QueryList, SingleLine } from '../../common/field-decorators';
+import { EnumListFilter, IsId, Optional, SingleLine } from '../../common/field-decorators';
 
 export const MAX_ORDER_ITEMS = 100;
 export const MAX_ITEM_QUANTITY = 100000;
@@ -164,18 +163,7 @@ export class UpdateOrderDto {
 }
 
 export class ListOrdersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
-    // No enumName: Nest drops maxItems from a query array of a named enum; the values are inlined.
-    enum: OrderStatus,
-    isArray: true,
-    maxItems: 9,
-    description:
-      'Repeat (`status=pending&status=confirmed`) or comma-separate (`status=pending,confirmed`) for several',
-  })
-  @Optional()
-  @QueryList()
-  @ArrayMaxSize(9)
-  @IsEnum(OrderStatus, { each: true })
+  @EnumListFilter(OrderStatus, [OrderStatus.PENDING, OrderStatus.CONFIRMED])
   status?: OrderStatus[];
 
   @ApiPropertyOptional({ format: 'uuid' })
